@@ -1,0 +1,25 @@
+"""Shared fixtures: paths to the reference data pack and the bundled example."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("XAAS_SHARED", REPO.parent / "shared"))
+REFERENCE = SHARED / "reference"
+SYSTEMS = REFERENCE / "xaas" / "system-discovery"
+SPECS = REFERENCE / "xaas" / "specialization-points"
+UPSTREAM_INTERSECTION = REFERENCE / "xaas" / "upstream-intersection"
+HEAT2D = REPO / "workflows" / "apps" / "heat2d"
+SYSTEM_NAMES = ("ault23", "ault25", "aurora", "clariden-alps", "lumi", "mn5")
+
+
+@pytest.fixture(scope="session")
+def reference() -> Path:
+    """The shared reference data pack (skips when it is not beside the checkout)."""
+    if not REFERENCE.is_dir():
+        pytest.skip(f"reference data not found at {REFERENCE} (set XAAS_SHARED)")
+    return REFERENCE

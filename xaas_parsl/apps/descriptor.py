@@ -1,0 +1,180 @@
+"""The application descriptor: one ``app.yaml`` used by the demo, IR builds and containers.
+
+It names the CMake source tree, the specialization-points file, the options varied by IR
+builds and containers (the *matrix*: booleans × selects, in order), options fixed for every
+configuration, and the tests that check an installed build. Configuration names are the selected
+values joined with ``+`` in matrix order (a boolean contributes its name when on):
+``AVX_512``, ``OPENMP+AVX_512``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import load_yaml, validate
+from xaas_parsl.intersection.simd import normalise_arch
+from xaas_parsl.spec import SpecPoints, load_spec
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+BUNDLED_APPS = REPO_ROOT / "workflows" / "apps"
+
+
+@dataclass(frozen=True)
+class MatrixOption:
+    """One varied option: ``bool`` (off/on) or ``select`` (one of ``values``)."""
+
+    name: str
+    kind: str
+    option: str
+    values: tuple[str, ...] = ()
+    arch: tuple[tuple[str, str], ...] = ()
+
+    def values_for(self, arch: str) -> tuple[str, ...]:
+        """Select values usable on ``arch`` (values without an arch entry are portable)."""
+        archs = dict(self.arch)
+        return tuple(v for v in self.values if normalise_arch(archs.get(v, arch)) == arch)
+
+
+@dataclass(frozen=True)
+class Test:
+    """A check run from the install prefix's ``bin/`` after a build."""
+
+    name: str
+    command: tuple[str, ...]
+    expect: str | None = None
+    mpi_ranks: int | None = None
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """One point of the matrix: its name and the CMake options it sets."""
+
+    name: str
+    options: tuple[tuple[str, str], ...]
+
+    def cmake_args(self) -> list[str]:
+        """``-DOPTION=value`` for every option of this configuration."""
+        return [f"-D{k}={v}" for k, v in self.options]
+
+
+@dataclass(frozen=True)
+class AppDescriptor:
+    """A loaded, validated ``app.yaml`` with paths resolved."""
+
+    name: str
+    version: str
+    description: str
+    path: Path
+    source: Path
+    spec_path: Path
+    cmake_args: tuple[str, ...]
+    targets: tuple[str, ...]
+    matrix: tuple[MatrixOption, ...]
+    fixed: tuple[tuple[str, str], ...]
+    tests: tuple[Test, ...]
+
+    def spec(self) -> SpecPoints:
+        """The app's specialization points."""
+        return load_spec(self.spec_path)
+
+    def configurations(self, arch: str) -> list[Configuration]:
+        """All matrix configurations buildable on ``arch``, in matrix order."""
+        arch = normalise_arch(arch)
+        axes: list[list[tuple[str | None, str, str]]] = []
+        for opt in self.matrix:
+            if opt.kind == "bool":
+                axes.append([(None, opt.option, "OFF"), (opt.name, opt.option, "ON")])
+            else:
+                axes.append([(v, opt.option, v) for v in opt.values_for(arch)])
+        configs = []
+        for combo in itertools.product(*axes):
+            label = "+".join(part for part, _, _ in combo if part) or "default"
+            options = tuple((o, v) for _, o, v in combo) + self.fixed
+            configs.append(Configuration(label, options))
+        return configs
+
+
+    def config_name(self, cmake_args: list[str]) -> str:
+        """Name of the matrix configuration that ``cmake_args`` select (matrix order).
+
+        Options the arguments do not set count as off (bool) or are left out (select), so the
+        chosen configuration of an intersection can be matched with prebuilt IR bundles.
+        """
+        given: dict[str, str] = {}
+        for arg in cmake_args:
+            if arg.startswith("-D") and "=" in arg:
+                name, val = arg[2:].split("=", 1)
+                given[name.split(":", 1)[0]] = val
+        parts = []
+        for opt in self.matrix:
+            value = given.get(opt.option)
+            if value is None:
+                continue
+            if opt.kind == "bool" and value.upper() in {"ON", "TRUE", "1"}:
+                parts.append(opt.name)
+            elif opt.kind == "select":
+                parts.append(value)
+        return "+".join(parts) or "default"
+
+
+@cache
+def app_schema() -> dict[str, Any]:
+    """JSON Schema of ``app.yaml``."""
+    text = resources.files("xaas_parsl.schemas").joinpath("app.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def load_app(path: str | Path) -> AppDescriptor:
+    """Load and validate an ``app.yaml`` (a directory means ``<dir>/app.yaml``)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / "app.yaml"
+    data = load_yaml(p)
+    if not isinstance(data, dict):
+        raise InputError("an app descriptor must be a mapping", p)
+    validate(data, app_schema(), p, "app descriptor")
+    base = p.resolve().parent
+    source = (base / data["source"]).resolve()
+    spec_path = (base / data["specialization_points"]).resolve()
+    if not (source / "CMakeLists.txt").is_file():
+        raise InputError(f"source {data['source']!r} has no CMakeLists.txt", p)
+    if not spec_path.is_file():
+        raise InputError(f"specialization points {data['specialization_points']!r} not found", p)
+    build = data.get("build", {})
+    return AppDescriptor(
+        name=data["name"],
+        version=data["version"],
+        description=data.get("description", ""),
+        path=p.resolve(),
+        source=source,
+        spec_path=spec_path,
+        cmake_args=tuple(build.get("cmake_args", ())),
+        targets=tuple(build.get("targets", ())),
+        matrix=tuple(
+            MatrixOption(m["name"], m["kind"], m["option"], tuple(m.get("values", ())),
+                         tuple(sorted(m.get("arch", {}).items())))
+            for m in data.get("matrix", ())
+        ),
+        fixed=tuple((k, str(v)) for k, v in data.get("fixed", {}).items()),
+        tests=tuple(
+            Test(t["name"], tuple(t["command"]), t.get("expect"), t.get("mpi_ranks"))
+            for t in data.get("tests", ())
+        ),
+    )
+
+
+def bundled_app(name: str = "heat2d") -> AppDescriptor:
+    """A bundled example application by name (``workflows/apps/<name>/app.yaml``)."""
+    path = BUNDLED_APPS / name / "app.yaml"
+    if not path.is_file():
+        known = sorted(d.name for d in BUNDLED_APPS.iterdir()) if BUNDLED_APPS.is_dir() else []
+        raise InputError(f"no bundled app {name!r} (known: {', '.join(known) or 'none'})", path)
+    return load_app(path)

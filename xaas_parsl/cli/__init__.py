@@ -1,0 +1,1 @@
+"""The ``xaas`` command line: a thin layer over the library's functions."""

@@ -1,0 +1,102 @@
+"""``xaas demo``: the main job of the README's first command, rendered with rich."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from xaas_parsl.apps import bundled_app, load_app
+from xaas_parsl.cli.intersect import build_policy, policy_options
+from xaas_parsl.demo import build_and_test, plan_demo
+from xaas_parsl.discovery.load import load_system
+from xaas_parsl.discovery.probe import discover_local
+from xaas_parsl.errors import ToolError
+from xaas_parsl.fileio import write_json
+from xaas_parsl.intersection import Intersection
+
+
+def _render(console: Console, result: Intersection, report: dict[str, object]) -> None:
+    choice = result.choice
+    system = result.system
+    table = Table(title=f"Chosen configuration: {report['configuration']}", show_lines=False)
+    table.add_column("decision", style="bold")
+    table.add_column("value")
+    gpus = system.get("gpus") or []
+    table.add_row("node", f"{system.get('model_name') or '?'} ({system.get('architecture')})"
+                  + (f", {len(gpus)} GPU(s)" if gpus else ", no GPU"))
+    table.add_row("SIMD", choice.simd or "-")
+    table.add_row("GPU backend", choice.gpu_backend or "none")
+    if choice.cuda_architectures:
+        table.add_row("CUDA architectures", ";".join(choice.cuda_architectures))
+    table.add_row("parallel", ", ".join(choice.parallel) or "none")
+    table.add_row("FFT", choice.fft or "-")
+    if choice.gpu_fft:
+        table.add_row("GPU FFT", choice.gpu_fft)
+    table.add_row("BLAS", choice.blas or "-")
+    table.add_row("compiler", choice.compiler or "-")
+    console.print(table)
+    args = Table(title="CMake arguments", show_header=False)
+    args.add_column("argument", style="cyan")
+    for arg in report["cmake_args"]:  # type: ignore[attr-defined]
+        args.add_row(str(arg))
+    console.print(args)
+    console.print("[bold]Why:[/bold]")
+    for reason in choice.reasons:
+        console.print(f"  • {reason}")
+    for warning in result.warnings:
+        console.print(f"  [yellow]warning:[/yellow] {warning}")
+
+
+@click.command("demo")
+@click.option("--app", "app_ref", default="heat2d", show_default=True,
+              help="Bundled app name or path to an app.yaml.")
+@click.option("--system", "system_file", type=click.Path(path_type=Path), default=None,
+              help="Use this system file instead of discovering the local node.")
+@policy_options
+@click.option("--build/--no-build", default=True, show_default=True,
+              help="Build the chosen configuration and run the app's tests.")
+@click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
+              show_default=True, help="Where builds go.")
+@click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
+              show_default=True)
+def demo(
+    app_ref: str,
+    system_file: Path | None,
+    policy_file: Path | None,
+    prefer: tuple[str, ...],
+    pin: tuple[str, ...],
+    use_gpu: bool | None,
+    use_mpi: bool | None,
+    build: bool,
+    workdir: Path,
+    report: Path,
+) -> None:
+    """Discover this node, choose the example app's configuration, build and test it."""
+    console = Console(stderr=False)
+    app = load_app(app_ref) if ("/" in app_ref or app_ref.endswith(".yaml")) else bundled_app(
+        app_ref)
+    policy = build_policy(policy_file, prefer, pin, use_gpu, use_mpi)
+    start = time.perf_counter()
+    with console.status("Discovering the node…"):
+        system = load_system(system_file) if system_file else discover_local()
+    discovery_s = time.perf_counter() - start
+    if build and system_file is not None:
+        raise click.UsageError("--build needs the local node: use --no-build with --system")
+    result, data = plan_demo(app, system, policy, discovery_s)
+    _render(console, result, data)
+    if build:
+        with console.status(f"Building {app.name} ({data['configuration']})…"):
+            data = build_and_test(app, data, workdir.resolve())
+        for test in data["tests"]:
+            mark = "[green]PASS[/green]" if test["passed"] else "[red]FAIL[/red]"
+            console.print(f"test {test['name']}: {mark} ({test['seconds']} s)")
+        console.print(f"built in {data['timings']['build_s']} s under {data['build']['prefix']}")
+    write_json(report, data)
+    console.print(f"report written to {report}")
+    failed = [t["name"] for t in data["tests"] if not t["passed"]]
+    if failed:
+        raise ToolError(f"tests failed: {', '.join(failed)}", report)

@@ -1,0 +1,62 @@
+"""Entry point of the ``xaas`` console script.
+
+Subcommands live in sibling modules and only parse arguments, call library functions and print.
+Every ``XaasError`` becomes one line on stderr (``xaas: error: <file>: <problem>``) and exit
+code 1, without a traceback; usage errors exit with click's code 2.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import click
+
+from xaas_parsl import __version__
+from xaas_parsl.cli.apps import app_group
+from xaas_parsl.cli.demo import demo
+from xaas_parsl.cli.intersect import intersect_cmd
+from xaas_parsl.cli.spec import spec_group
+from xaas_parsl.cli.system import system_group
+from xaas_parsl.errors import XaasError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="xaas")
+@click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv: debug).")
+def cli(verbose: int) -> None:
+    """XaaS deployment steps: discover, intersect, build, deploy (xaas-parsl)."""
+    level = logging.WARNING - 10 * min(verbose, 2)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+cli.add_command(demo)
+cli.add_command(system_group)
+cli.add_command(intersect_cmd)
+cli.add_command(spec_group)
+cli.add_command(app_group)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    try:
+        result = cli.main(args=argv, prog_name="xaas", standalone_mode=False)
+    except XaasError as exc:
+        click.echo(f"xaas: error: {exc.one_line()}", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        click.echo("xaas: aborted", err=True)
+        return 130
+    except KeyboardInterrupt:
+        click.echo("xaas: interrupted", err=True)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
