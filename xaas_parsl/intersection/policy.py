@@ -3,7 +3,8 @@
 Defaults implement DESIGN §3 (GROMACS's SIMD table, FMA-unit rule, SVE rule) and simple,
 explainable library rules. Users override with *preferences* (soft: an ordered wish list, the
 first available wins) and *pins* (hard: that exact entry or an error). Both are keyed by section:
-``simd``, ``gpu_backend``, ``mpi``, ``openmp``, ``fft``, ``gpu_fft``, ``blas``.
+``simd``, ``gpu_backend``, ``fft``, ``gpu_fft``, ``blas``, ``compiler``; MPI and OpenMP are
+switched with ``use_mpi`` / ``use_openmp``.
 
 A policy can be written as YAML/JSON (``xaas intersect --policy FILE``)::
 
@@ -23,7 +24,7 @@ from typing import Any
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_data, validate
 
-SECTIONS = ("simd", "gpu_backend", "mpi", "openmp", "fft", "gpu_fft", "blas")
+SECTIONS = ("simd", "gpu_backend", "fft", "gpu_fft", "blas", "compiler")
 
 POLICY_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The test command: lint, type-check and run the test suite (slow tests excluded by default;
+# pass "-m slow" to run only those, or any other pytest arguments).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+.venv/bin/ruff check xaas_parsl tests benchmarks
+.venv/bin/mypy
+exec .venv/bin/python -m pytest -q "$@"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Set up a fresh Debian 12 machine for xaas-parsl: system packages (as root), then the project
+# virtual environment .venv with the package installed in editable mode plus the dev tools.
+# Idempotent: a second run installs nothing that is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  python3-venv python3-dev cmake ninja-build g++ make pkg-config
+  clang-19 llvm-19 lld-19 libomp-19-dev
+  libfftw3-dev libmpich-dev mpich
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -eq 0 ]]; then
+    echo "setup: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing system packages; run once as root:" >&2
+    echo "  sudo apt-get install -y ${APT_PACKAGES[*]}" >&2
+    exit 1
+  fi
+fi
+
+PYTHON=${PYTHON:-python3}
+if [[ ! -x .venv/bin/python ]]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
+  | grep -v -E "^WARNING: Location '.*' is ignored" || true
+.venv/bin/python -c "import xaas_parsl" # fail loudly if the install did not work
+echo "setup: ready (.venv/bin/xaas)" >&2

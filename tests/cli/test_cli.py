@@ -1,0 +1,151 @@
+"""The ``xaas`` command line, run as a real subprocess (entry point, exit codes, stderr)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HEAT2D, SPECS, SYSTEMS
+
+XAAS = [sys.executable, "-m", "xaas_parsl.cli.main"]
+
+
+def xaas(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*XAAS, *args], capture_output=True, text=True, cwd=cwd, check=False,
+                          timeout=300)
+
+
+def test_system_discover_prints_valid_json_with_avx512f() -> None:
+    proc = xaas("system", "discover")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["CPU Info"]["Architecture"]
+    flags = Path("/proc/cpuinfo").read_text()
+    if " avx512f" in flags:
+        assert "avx512f" in data["CPU Info"]["Supported Vectorizations"]
+
+
+def test_system_discover_native_and_output_file(tmp_path: Path) -> None:
+    out = tmp_path / "sys.json"
+    proc = xaas("system", "discover", "--format", "native", "-o", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    data = json.loads(out.read_text())
+    assert data["format"] == "xaas-parsl-system"
+
+
+@pytest.mark.usefixtures("reference")
+def test_intersect_gromacs_alps() -> None:
+    proc = xaas("intersect", "--spec", str(SPECS / "gromacs-2025.0.json"),
+                "--system", str(SYSTEMS / "clariden-alps.json"))
+    assert proc.returncode == 0, proc.stderr
+    choice = json.loads(proc.stdout)["choice"]
+    assert (choice["simd"], choice["gpu_backend"], choice["cuda_architectures"]) == (
+        "ARM_NEON_ASIMD", "CUDA", ["90"])
+
+
+@pytest.mark.usefixtures("reference")
+def test_intersect_with_policy_file_and_flags(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("pin: {simd: AVX2_256}\nuse_gpu: false\n")
+    proc = xaas("intersect", "--spec", str(SPECS / "gromacs-2025.0.json"),
+                "--system", str(SYSTEMS / "ault23.json"), "--policy", str(policy), "--no-mpi")
+    assert proc.returncode == 0, proc.stderr
+    choice = json.loads(proc.stdout)["choice"]
+    assert choice["simd"] == "AVX2_256" and choice["gpu_backend"] is None
+    assert "MPI" not in choice["parallel"]
+
+
+def _assert_one_line_error(proc: subprocess.CompletedProcess[str], needle: str) -> None:
+    assert proc.returncode != 0
+    assert proc.stdout == ""
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert needle in lines[0]
+
+
+@pytest.mark.usefixtures("reference")
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (None, "no such file"),
+        ("{\"CPU Info\": {\"Architecture\": \"x86_64\", ", "invalid JSON"),
+        ("", "empty"),
+        ("[]", "system"),
+    ],
+    ids=["missing", "truncated", "empty", "list"],
+)
+def test_bad_system_file(tmp_path: Path, content: str | None, needle: str) -> None:
+    path = tmp_path / "system.json"
+    if content is not None:
+        path.write_text(content)
+    proc = xaas("intersect", "--spec", str(SPECS / "gromacs-2025.0.json"), "--system", str(path))
+    _assert_one_line_error(proc, str(path))
+    assert needle in proc.stderr
+
+
+@pytest.mark.usefixtures("reference")
+def test_spec_file_given_as_system_and_system_as_spec() -> None:
+    spec = str(SPECS / "gromacs-2025.0.json")
+    system = str(SYSTEMS / "aurora.json")
+    proc = xaas("intersect", "--spec", spec, "--system", spec)
+    _assert_one_line_error(proc, spec)
+    proc = xaas("intersect", "--spec", system, "--system", system)
+    _assert_one_line_error(proc, system)
+
+
+@pytest.mark.usefixtures("reference")
+def test_unreadable_and_directory_paths(tmp_path: Path) -> None:
+    proc = xaas("intersect", "--spec", str(tmp_path), "--system", str(SYSTEMS / "lumi.json"))
+    _assert_one_line_error(proc, str(tmp_path))
+
+
+@pytest.mark.usefixtures("reference")
+def test_impossible_pin_is_a_one_line_error() -> None:
+    proc = xaas("intersect", "--spec", str(SPECS / "gromacs-2025.0.json"),
+                "--system", str(SYSTEMS / "ault25.json"), "--pin", "simd=AVX_512")
+    _assert_one_line_error(proc, "AVX_512")
+
+
+def test_bad_output_leaves_no_partial_file(tmp_path: Path) -> None:
+    out = tmp_path / "out.json"
+    proc = xaas("intersect", "--spec", str(tmp_path / "missing.json"),
+                "--system", str(tmp_path / "missing.json"), "-o", str(out))
+    assert proc.returncode != 0
+    assert not out.exists()
+
+
+def test_app_configs_lists_matrix_in_order() -> None:
+    proc = xaas("app", "configs", str(HEAT2D / "app.yaml"), "--arch", "x86_64")
+    assert proc.returncode == 0, proc.stderr
+    names = [c["name"] for c in json.loads(proc.stdout)["configs"]]
+    assert names == ["None", "SSE4.1", "AVX2_256", "AVX_512",
+                     "OPENMP+None", "OPENMP+SSE4.1", "OPENMP+AVX2_256", "OPENMP+AVX_512"]
+    proc = xaas("app", "configs", str(HEAT2D / "app.yaml"), "--arch", "aarch64")
+    names = [c["name"] for c in json.loads(proc.stdout)["configs"]]
+    assert names == ["None", "ARM_NEON_ASIMD", "OPENMP+None", "OPENMP+ARM_NEON_ASIMD"]
+
+
+def test_demo_without_build_writes_report(tmp_path: Path) -> None:
+    proc = xaas("demo", "--no-build", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "xaas-report.json").read_text())
+    assert report["app"]["name"] == "heat2d"
+    assert report["intersection"]["choice"]["cmake_args"]
+    assert "Chosen configuration" in proc.stdout
+    assert report["build"] is None
+
+
+def test_demo_builds_and_tests_the_chosen_configuration(tmp_path: Path) -> None:
+    proc = xaas("demo", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "xaas-report.json").read_text())
+    assert report["tests"] and all(t["passed"] for t in report["tests"])
+    assert Path(report["build"]["prefix"], "bin", "heat2d-test").exists()
+    simd = report["intersection"]["choice"]["simd"]
+    assert simd in report["tests"][0]["output"]
