@@ -21,7 +21,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from xaas_parsl.discovery.cpu import normalise_arch
 from xaas_parsl.discovery.model import CpuInfo
+
+__all__ = ["normalise_arch"]  # re-exported for the choosers
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,6 @@ def effective_flags(cpu: CpuInfo) -> frozenset[str]:
     return frozenset(flags)
 
 
-def normalise_arch(arch: str) -> str:
-    """``amd64``/``x86-64`` → ``x86_64``, ``arm64`` → ``aarch64``, ``ppc64le`` stays."""
-    a = arch.lower().replace("-", "_")
-    return {"amd64": "x86_64", "x64": "x86_64", "arm64": "aarch64"}.get(a, a)
-
-
 def supports(cpu: CpuInfo, level: Level) -> bool:
     """Whether the CPU can run code built for ``level``."""
     if level.arch is not None and normalise_arch(cpu.architecture) != level.arch:
@@ -146,7 +143,7 @@ def fma_units(cpu: CpuInfo) -> tuple[int, str]:
         return cpu.fma_units, "reported by system discovery"
     if cpu.model_name and _ONE_FMA_UNIT.search(cpu.model_name):
         return 1, f"{cpu.model_name} is known to have one AVX-512 FMA unit"
-    return 2, "FMA unit count unknown, assuming 2 (DESIGN §3)"
+    return 2, "FMA unit count unknown, assuming 2 as GROMACS does"
 
 
 def is_zen1(cpu: CpuInfo) -> bool:
