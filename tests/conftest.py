@@ -23,3 +23,17 @@ def reference() -> Path:
     if not REFERENCE.is_dir():
         pytest.skip(f"reference data not found at {REFERENCE} (set XAAS_SHARED)")
     return REFERENCE
+
+
+def host_cpu_flags() -> set[str]:
+    """The host's CPU flags read straight from /proc/cpuinfo (an oracle independent of the
+    discovery code under test); empty when the file has none."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in {"flags", "Features"}:
+            return set(value.split())
+    return set()

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import host_cpu_flags
+
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "workflows" / "apps" / "heat2d"
 CMAKELISTS = APP / "CMakeLists.txt"
@@ -57,17 +59,7 @@ CASE_RE = re.compile(
 # ---------------------------------------------------------------------------------------------
 
 
-def cpu_flags() -> set[str]:
-    """The CPU feature flags of the host (empty when /proc/cpuinfo has none)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in {"flags", "Features"}:
-            return set(value.split())
-    return set()
+cpu_flags = host_cpu_flags
 
 
 def expected_auto_level() -> str:

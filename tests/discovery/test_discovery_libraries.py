@@ -216,3 +216,22 @@ def test_oneapi_version(path: str, version: str | None) -> None:
 )
 def test_clean_version(raw: object, clean: str | None) -> None:
     assert clean_version(raw) == clean
+
+
+def test_pkgconfig_fills_only_unknown_versions_with_clean_versions() -> None:
+    from concurrent.futures import Future
+
+    from xaas_parsl.discovery.model import Library
+    from xaas_parsl.discovery.probe import _with_pkgconfig_versions
+
+    def done(value: str | None) -> Future[str | None]:
+        future: Future[str | None] = Future()
+        future.set_result(value)
+        return future
+
+    libs = [Library("fft", "FFTW"), Library("blas", "OpenBLAS", "0.3.21"),
+            Library("lapack", "LAPACK")]
+    out = _with_pkgconfig_versions(
+        libs, {"FFTW": done("3.3.10\n"), "OpenBLAS": done("9.9"), "LAPACK": done("garbage")}
+    )
+    assert [lib.version for lib in out] == ["3.3.10", "0.3.21", None]

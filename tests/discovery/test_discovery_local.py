@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import host_cpu_flags
 from xaas_parsl.discovery.cpu import normalise_arch
 from xaas_parsl.discovery.load import native_schema
 from xaas_parsl.discovery.model import SystemInfo
@@ -25,16 +26,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> SystemInfo:
     return discover_local(cache_dir=tmp_path_factory.mktemp("cache"))
 
 
-def _proc_flags() -> set[str]:
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return set()
-    for line in text.splitlines():
-        key, _, value = line.partition(":")
-        if key.strip() in {"flags", "Features"}:
-            return set(value.split())
-    return set()
+_proc_flags = host_cpu_flags
 
 
 def test_architecture_and_flags(local: SystemInfo) -> None:

@@ -13,10 +13,12 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import re
 import socket
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -159,6 +161,7 @@ def discover_local(*, use_cache: bool = True, cache_dir: Path | None = None) -> 
             for name, exe, args in CONTAINER_RUNTIMES
             if (path := which(exe))
         ]
+        pkgconfig_fs = _start_pkgconfig(pool)
         mpi_fs = [
             version_of(path, *args)
             for exe, args in (("mpichversion", ("-v",)), ("mpirun", ("--version",)))
@@ -168,7 +171,7 @@ def discover_local(*, use_cache: bool = True, cache_dir: Path | None = None) -> 
         gpu_fs = _start_gpu_tools(pool, kfd_has_gpus=any(n.get("simd_count", 0) > 0 for n in kfd))
         rocm_version = _rocm_version(env)
         index = build_index(env, platform.machine(), _result(ldconfig_f, None))
-        libraries = _libraries(index, mpi_fs)
+        libraries = _with_pkgconfig_versions(_libraries(index, mpi_fs), pkgconfig_fs)
         nvidia = _nvidia(nvml_f, notes)
         gpus = list(nvidia.gpus if nvidia else ())
         gpus += _amd_gpus(kfd, rocm_version, gpu_fs)
@@ -212,6 +215,37 @@ def _libraries(index: list[LibFile], mpi_tools: list[Future[str | None]]) -> lis
     reports = [parse_mpi_tool_output(out) for out in (_result(f, None) for f in mpi_tools) if out]
     mpi = apply_mpi_tool_versions(classify_mpi(index, resolved), [r for r in reports if r])
     return mpi + classify_libraries(index, resolved)
+
+
+#: Library name -> pkg-config module that knows its release (Debian's libfftw3.so.3.6.10 is
+#: FFTW 3.3.10: a soname is not a version, but the .pc file is).
+PKGCONFIG_MODULES: dict[str, str] = {
+    "FFTW": "fftw3", "OpenBLAS": "openblas", "BLAS": "blas", "LAPACK": "lapack",
+    "BLIS": "blis", "ScaLAPACK": "scalapack",
+}  # fmt: skip
+
+
+def _start_pkgconfig(pool: ThreadPoolExecutor) -> dict[str, Future[str | None]]:
+    exe = which("pkg-config")
+    if exe is None:
+        return {}
+    return {
+        name: pool.submit(run, [exe, "--modversion", module])
+        for name, module in PKGCONFIG_MODULES.items()
+    }
+
+
+def _with_pkgconfig_versions(
+    libraries: list[Library], versions: dict[str, Future[str | None]]
+) -> list[Library]:
+    """Fill unknown library versions from pkg-config (only a clean dotted version counts)."""
+    out = []
+    for lib in libraries:
+        future = versions.get(lib.name)
+        answer = (_result(future, None) or "").strip() if future and lib.version is None else ""
+        version = answer if re.fullmatch(r"\d+(\.\d+)*", answer) else None
+        out.append(replace(lib, version=version) if version else lib)
+    return out
 
 
 def _nvidia(nvml: Future[NvidiaResult | None], notes: list[str]) -> NvidiaResult | None:

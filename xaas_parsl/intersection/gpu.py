@@ -10,9 +10,9 @@ Ault's NVIDIA nodes, ROCm 4.3 on ault23) counted as available.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from xaas_parsl.discovery.model import GpuVendor, SystemInfo
+from xaas_parsl.intersection.result import Status
 from xaas_parsl.intersection.versions import VersionCheck, check_minimum
 
 # Backend (lower case) -> GPU vendors it can drive; None means "any GPU".
@@ -53,16 +53,6 @@ _CC_BY_PCI_ID: tuple[tuple[range, str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class BackendStatus:
-    """Whether one app backend is usable here, its version, and the sentence saying why."""
-
-    usable: bool
-    version: str | None
-    reason: str
-    version_unknown: bool = False
-
-
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -84,29 +74,29 @@ def backend_version(system: SystemInfo, name: str) -> str | None:
     return None
 
 
-def backend_status(system: SystemInfo, name: str, minimum: str | None) -> BackendStatus:
+def backend_status(system: SystemInfo, name: str, minimum: str | None) -> Status:
     """Decide whether the app's backend ``name`` can be used on ``system``."""
     key = _key(name)
     if key not in _DEVICES:
-        return BackendStatus(False, None, f"no device or runtime for {name} is known on this node")
+        return Status(False, None, f"no device or runtime for {name} is known on this node")
     vendors = _DEVICES[key]
     devices = [g for g in system.gpus if vendors is None or g.vendor in vendors]
     if not devices:
         wanted = "a GPU" if vendors is None else " or ".join(v.upper() for v in vendors) + " GPU"
-        return BackendStatus(False, None, f"{name} needs {wanted}; the node has none")
+        return Status(False, None, f"{name} needs {wanted}; the node has none")
     if vendors is None and system.backend(name) is None:
-        return BackendStatus(False, None, f"{name} loader/runtime not found on the node")
+        return Status(False, None, f"{name} loader/runtime not found on the node")
     version = backend_version(system, name)
     check = check_minimum(version, minimum)
     if check is VersionCheck.TOO_OLD:
-        return BackendStatus(
+        return Status(
             False, version, f"{name} {version} is older than the required {minimum}"
         )
     if check is VersionCheck.UNKNOWN:
-        return BackendStatus(
+        return Status(
             True, None, f"{name} version unknown; required {minimum}: assuming usable", True
         )
-    return BackendStatus(True, version, f"{name} {version or ''} on {len(devices)} device(s)")
+    return Status(True, version, f"{name} {version or ''} on {len(devices)} device(s)")
 
 
 def cuda_architectures(system: SystemInfo) -> tuple[list[str] | None, str]:

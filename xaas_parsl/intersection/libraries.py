@@ -9,21 +9,10 @@ not offered on NVIDIA nodes).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from xaas_parsl.discovery.model import Library, SystemInfo
+from xaas_parsl.intersection.result import Status
 from xaas_parsl.intersection.versions import VersionCheck, check_minimum, parse_version
-
-
-@dataclass(frozen=True)
-class LibStatus:
-    """Availability of one app library entry on the node."""
-
-    usable: bool
-    version: str | None
-    reason: str
-    via_internal_build: bool = False
-    version_unknown: bool = False
 
 
 def key(name: str) -> str:
@@ -68,44 +57,44 @@ def mpi_standard(lib: Library) -> str | None:
     return None
 
 
-def mpi_status(system: SystemInfo, name: str, minimum: str | None) -> LibStatus:
+def mpi_status(system: SystemInfo, name: str, minimum: str | None) -> Status:
     """An MPI entry: usable when the node has an MPI library implementing the minimum."""
     libs = system.libraries_of("mpi")
     if not libs:
-        return LibStatus(False, None, "no MPI library found on the node")
+        return Status(False, None, "no MPI library found on the node")
     lib = libs[0]
     standard = mpi_standard(lib)
     label = f"{lib.name} {lib.version or '(version unknown)'}"
     check = check_minimum(standard, minimum)
     if check is VersionCheck.TOO_OLD:
-        return LibStatus(False, standard, f"{label} implements MPI {standard} < {minimum}")
+        return Status(False, standard, f"{label} implements MPI {standard} < {minimum}")
     if check is VersionCheck.UNKNOWN:
-        return LibStatus(
-            True, lib.version, f"{label}: MPI standard unknown, required {minimum}", False, True
+        return Status(
+            True, lib.version, f"{label}: MPI standard unknown, required {minimum}", True
         )
-    return LibStatus(True, lib.version, f"node has {label}")
+    return Status(True, lib.version, f"node has {label}")
 
 
-def parallel_status(system: SystemInfo, name: str, minimum: str | None) -> LibStatus:
+def parallel_status(system: SystemInfo, name: str, minimum: str | None) -> Status:
     """Any parallel programming library entry."""
     if is_thread_mpi(name):
-        return LibStatus(True, None, "thread-MPI is built into the application")
+        return Status(True, None, "thread-MPI is built into the application")
     if is_mpi(name):
         return mpi_status(system, name, minimum)
     if is_openmp(name):
         families = {c.family for c in system.compilers if c.language in ("c", "cxx")}
         if system.compilers and not families & {"GCC", "Clang", "IntelLLVM", "Intel", "Cray",
                                                  "NVHPC", "AOCC", "AppleClang", None}:
-            return LibStatus(False, None, "no OpenMP-capable C/C++ compiler found")
-        return LibStatus(True, None, "OpenMP comes with the node's C/C++ compiler")
+            return Status(False, None, "no OpenMP-capable C/C++ compiler found")
+        return Status(True, None, "OpenMP comes with the node's C/C++ compiler")
     k = key(name)
     if k in {"threads", "pthreads", "pthread", "stdthread"}:
-        return LibStatus(True, None, "POSIX threads are always available")
+        return Status(True, None, "POSIX threads are always available")
     if any(k in key(m) for m in system.modules) or any(
         k == key(lib.name) for lib in system.libraries
     ):
-        return LibStatus(True, None, f"{name} found among the node's modules/libraries")
-    return LibStatus(False, None, f"{name} not found on the node")
+        return Status(True, None, f"{name} found among the node's modules/libraries")
+    return Status(False, None, f"{name} not found on the node")
 
 
 _FFT_LIB: dict[str, str] = {

@@ -24,6 +24,20 @@ SECTIONS = (
 
 
 @dataclass(frozen=True)
+class Status:
+    """Whether one spec entry is usable on the node, the node's version, and why (a sentence).
+
+    ``version_unknown`` marks the DESIGN §3 case "usable, with a warning": the app states a
+    minimum and the node's version is not known.
+    """
+
+    usable: bool
+    version: str | None
+    reason: str
+    version_unknown: bool = False
+
+
+@dataclass(frozen=True)
 class Available:
     """A spec entry the node can use."""
 
