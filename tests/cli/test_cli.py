@@ -148,3 +148,14 @@ def test_demo_builds_and_tests_the_chosen_configuration(tmp_path: Path) -> None:
     assert Path(report["build"]["prefix"], "bin", "heat2d-test").exists()
     simd = report["intersection"]["choice"]["simd"]
     assert simd in report["tests"][0]["output"]
+
+
+@pytest.mark.usefixtures("reference")
+def test_demo_for_another_node_plans_without_building(tmp_path: Path) -> None:
+    proc = xaas("demo", "--system", str(SYSTEMS / "clariden-alps.json"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads((tmp_path / "xaas-report.json").read_text())
+    assert report["build"] is None
+    assert report["configuration"] == "OPENMP+ARM_NEON_ASIMD"
+    assert "-DCMAKE_CUDA_ARCHITECTURES=90" in report["cmake_args"]
+    assert not (tmp_path / ".xaas-demo").exists()

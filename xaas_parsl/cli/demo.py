@@ -26,7 +26,8 @@ def _render(console: Console, result: Intersection, report: dict[str, object]) -
     table.add_column("decision", style="bold")
     table.add_column("value")
     gpus = system.get("gpus") or []
-    table.add_row("node", f"{system.get('model_name') or '?'} ({system.get('architecture')})"
+    cpu_name = system.get("model_name") or system.get("microarchitecture") or "unknown CPU"
+    table.add_row("node", f"{cpu_name} ({system.get('architecture')})"
                   + (f", {len(gpus)} GPU(s)" if gpus else ", no GPU"))
     table.add_row("SIMD", choice.simd or "-")
     table.add_row("GPU backend", choice.gpu_backend or "none")
@@ -57,8 +58,9 @@ def _render(console: Console, result: Intersection, report: dict[str, object]) -
 @click.option("--system", "system_file", type=click.Path(path_type=Path), default=None,
               help="Use this system file instead of discovering the local node.")
 @policy_options
-@click.option("--build/--no-build", default=True, show_default=True,
-              help="Build the chosen configuration and run the app's tests.")
+@click.option("--build/--no-build", default=None,
+              help="Build the chosen configuration and run the app's tests "
+                   "(default: yes for the local node, no with --system).")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
               show_default=True, help="Where builds go.")
 @click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
@@ -71,11 +73,14 @@ def demo(
     pin: tuple[str, ...],
     use_gpu: bool | None,
     use_mpi: bool | None,
-    build: bool,
+    build: bool | None,
     workdir: Path,
     report: Path,
 ) -> None:
     """Discover this node, choose the example app's configuration, build and test it."""
+    if build and system_file is not None:
+        raise click.UsageError("--build builds on this node; it cannot be combined with --system")
+    build = system_file is None if build is None else build
     console = Console(stderr=False)
     app = load_app(app_ref) if ("/" in app_ref or app_ref.endswith(".yaml")) else bundled_app(
         app_ref)
@@ -84,8 +89,6 @@ def demo(
     with console.status("Discovering the node…"):
         system = load_system(system_file) if system_file else discover_local()
     discovery_s = time.perf_counter() - start
-    if build and system_file is not None:
-        raise click.UsageError("--build needs the local node: use --no-build with --system")
     result, data = plan_demo(app, system, policy, discovery_s)
     _render(console, result, data)
     if build:

@@ -114,7 +114,7 @@ def cuda_architectures(system: SystemInfo) -> tuple[list[str] | None, str]:
         return None, "compute capability of the NVIDIA GPUs is unknown; CMake's default applies"
     caps.sort(key=int)
     how = "inferred from the device name" if inferred else "reported by the driver"
-    return caps, f"CUDA architectures {', '.join(caps)} ({how})"
+    return caps, f"{', '.join(caps)} ({how})"
 
 
 def compute_capability_from_name(name: str) -> str | None:

@@ -41,6 +41,7 @@ def intersect(spec: SpecPoints, system: SystemInfo, policy: Policy | None = None
             "hostname": system.hostname,
             "architecture": cpu.architecture,
             "model_name": cpu.model_name,
+            "microarchitecture": cpu.microarchitecture,
             "gpus": [g.name for g in system.gpus],
         },
         spec=spec.source,
