@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from xaas_parsl import __version__
-from xaas_parsl.apps.descriptor import AppDescriptor
 from xaas_parsl.build.cmake import cmake_build, run_app_tests
+from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.discovery.model import SystemInfo
 from xaas_parsl.intersection import Intersection, Policy, intersect
 

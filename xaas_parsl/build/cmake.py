@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from xaas_parsl.apps.descriptor import AppDescriptor
+from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.errors import ToolError
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from xaas_parsl.apps import load_app
 from xaas_parsl.cli.output import emit_json
+from xaas_parsl.descriptor import load_app
 
 
 @click.group("app")

@@ -9,9 +9,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from xaas_parsl.apps import bundled_app, load_app
 from xaas_parsl.cli.intersect import build_policy, policy_options
 from xaas_parsl.demo import build_and_test, plan_demo
+from xaas_parsl.descriptor import bundled_app, load_app
 from xaas_parsl.discovery.load import load_system
 from xaas_parsl.discovery.probe import discover_local
 from xaas_parsl.errors import ToolError
