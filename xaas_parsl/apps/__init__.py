@@ -1,0 +1,35 @@
+"""Parsl apps: one per deployment step, plus ``deploy_and_run`` chaining them.
+
+In a notebook::
+
+    import parsl
+    from xaas_parsl.sites import config
+    from xaas_parsl.apps import deploy_and_run
+
+    parsl.load(config("local"))
+    result = deploy_and_run("heat2d").result()
+
+Each app declares its executor label (``login`` or ``compute``), which every site config has.
+"""
+
+from xaas_parsl.apps.steps import (
+    deploy_and_run,
+    deploy_source,
+    discover_system,
+    intersect,
+    load_spec_points,
+    root_cause,
+    run_tests,
+    summarize,
+)
+
+__all__ = [
+    "deploy_and_run",
+    "deploy_source",
+    "discover_system",
+    "intersect",
+    "load_spec_points",
+    "root_cause",
+    "run_tests",
+    "summarize",
+]

@@ -1,0 +1,183 @@
+"""Site facts: ``site_configs/<site>/site.yaml`` loaded, validated and typed.
+
+One YAML file per site is the single source of truth for scheduler, partitions/queues, node
+shape, launcher, container runtime and software setup. The Parsl config, the Snakemake profile
+and the Globus Compute endpoint template are generated from these facts (or checked against them
+in tests), so a partition rename is one edit.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import load_yaml, validate
+
+SITE_CONFIGS = Path(__file__).resolve().parents[2] / "site_configs"
+
+
+@dataclass(frozen=True)
+class NodeType:
+    """The shape of one kind of compute node."""
+
+    name: str
+    cores: int
+    architecture: str
+    gpus: int
+    gpu_vendor: str | None = None
+    gpu_model: str | None = None
+    gpu_tiles: int | None = None
+    cuda_architectures: tuple[str, ...] = ()
+    nodelist: str | None = None
+    cpu: str | None = None
+
+    @property
+    def accelerators(self) -> list[str]:
+        """Device ids handed to workers: GPUs, or ``gpu.tile`` ids when bound per tile."""
+        if self.gpu_tiles and self.gpus:
+            per_gpu = self.gpu_tiles // self.gpus
+            return [f"{g}.{t}" for g in range(self.gpus) for t in range(per_gpu)]
+        return [str(g) for g in range(self.gpus)]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Walltime and node-count limits of a partition or queue."""
+
+    max_walltime: str | None = None
+    min_nodes: int | None = None
+    max_nodes: int | None = None
+
+
+@dataclass(frozen=True)
+class SiteFacts:
+    """Everything xaas-parsl knows about one site."""
+
+    name: str
+    description: str
+    scheduler: str
+    account_required: bool
+    partitions: dict[str, Limits]
+    default_partition: str | None
+    node_types: dict[str, NodeType]
+    default_node_type: str
+    launcher: str
+    executor: str
+    gpu_binding: str
+    container_runtime: str
+    uenv: str | None
+    uenv_view: str | None
+    modules: tuple[str, ...]
+    worker_init: tuple[str, ...]
+    filesystems: str | None
+    path: Path
+
+    def node_type(self, name: str | None = None) -> NodeType:
+        """A node type by name (default: the site's default); unknown names are an error."""
+        key = name or self.default_node_type
+        if key not in self.node_types:
+            known = ", ".join(sorted(self.node_types))
+            raise InputError(f"site {self.name} has no node type {key!r} (known: {known})")
+        return self.node_types[key]
+
+    def partition(self, name: str | None = None) -> tuple[str | None, Limits]:
+        """A partition/queue by name (default: the site's default); unknown names are an error."""
+        if self.scheduler == "local":
+            return None, Limits()
+        key = name or self.default_partition
+        if key not in self.partitions:
+            word = "queue" if self.scheduler == "pbspro" else "partition"
+            known = ", ".join(sorted(self.partitions))
+            raise InputError(f"site {self.name} has no {word} {key!r} (known: {known})")
+        return key, self.partitions[key]
+
+
+@cache
+def site_schema() -> dict[str, Any]:
+    """JSON Schema of ``site.yaml``."""
+    text = resources.files("xaas_parsl.schemas").joinpath("site.schema.json").read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def known_sites(root: Path = SITE_CONFIGS) -> list[str]:
+    """Sites that have a ``site.yaml`` under ``root``."""
+    return sorted(p.parent.name for p in root.glob("*/site.yaml"))
+
+
+def _node(name: str, data: dict[str, Any]) -> NodeType:
+    return NodeType(
+        name=name,
+        cores=data["cores"],
+        architecture=data["architecture"],
+        gpus=data["gpus"],
+        gpu_vendor=data.get("gpu_vendor"),
+        gpu_model=data.get("gpu_model"),
+        gpu_tiles=data.get("gpu_tiles"),
+        cuda_architectures=tuple(data.get("cuda_architectures", ())),
+        nodelist=data.get("nodelist"),
+        cpu=data.get("cpu"),
+    )
+
+
+def facts_from_dict(data: Any, path: Path) -> SiteFacts:
+    """Validate and type a parsed ``site.yaml``."""
+    if not isinstance(data, dict):
+        raise InputError("a site.yaml must be a mapping", path)
+    validate(data, site_schema(), path, "site.yaml")
+    if "node_types" in data:
+        nodes = {k: _node(k, v) for k, v in data["node_types"].items()}
+        default_node = data["default_node_type"]
+        if default_node not in nodes:
+            raise InputError(f"default_node_type {default_node!r} is not in node_types", path)
+    else:
+        nodes = {"default": _node("default", data["node"])}
+        default_node = "default"
+    limits = data.get("partitions") or data.get("queues") or {}
+    default_partition = data.get("default_partition") or data.get("default_queue")
+    if default_partition is not None and default_partition not in limits:
+        raise InputError(f"default partition/queue {default_partition!r} is not defined", path)
+    software = data["software"]
+    return SiteFacts(
+        name=data["name"],
+        description=data.get("description", ""),
+        scheduler=data["scheduler"],
+        account_required=data["account_required"],
+        partitions={k: Limits(**v) for k, v in limits.items()},
+        default_partition=default_partition,
+        node_types=nodes,
+        default_node_type=default_node,
+        launcher=data["launcher"],
+        executor=data["executor"],
+        gpu_binding=data.get("gpu_binding", "none"),
+        container_runtime=data.get("container_runtime", "native"),
+        uenv=software.get("uenv"),
+        uenv_view=software.get("uenv_view"),
+        modules=tuple(software.get("modules", ())),
+        worker_init=tuple(software.get("worker_init", ())),
+        filesystems=data.get("filesystems"),
+        path=path,
+    )
+
+
+def load_site(site: str | Path, root: Path = SITE_CONFIGS) -> SiteFacts:
+    """Load a site by name (``alps``) or by path to a ``site.yaml`` / site directory."""
+    candidate = Path(site)
+    if candidate.suffix in {".yaml", ".yml"} or candidate.is_dir():
+        path = candidate / "site.yaml" if candidate.is_dir() else candidate
+    else:
+        path = root / str(site) / "site.yaml"
+        if not path.is_file():
+            known = ", ".join(known_sites(root)) or "none"
+            raise InputError(f"unknown site {site!r}: known sites are {known}; or give the path "
+                             "to a site.yaml")
+    facts = facts_from_dict(load_yaml(path), path)
+    if candidate.suffix not in {".yaml", ".yml"} and not candidate.is_dir() \
+            and facts.name != str(site):
+        raise InputError(f"site.yaml names the site {facts.name!r}, expected {site!r}", path)
+    return facts

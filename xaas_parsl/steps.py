@@ -1,0 +1,90 @@
+"""The deployment steps as plain functions of JSON-able values.
+
+These are the one implementation behind the three doors: Parsl apps (``xaas_parsl.apps``)
+wrap them, Globus Compute endpoints run them, and the CLI calls the same library functions.
+Arguments and results are plain dicts/strings so they serialise across processes and machines,
+and every import happens inside the function so a remote worker only needs ``xaas_parsl``
+installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def discover_system(fmt: str = "native", use_cache: bool = True) -> dict[str, Any]:
+    """Describe the node this runs on (native format by default)."""
+    from xaas_parsl.discovery.load import dump_system
+    from xaas_parsl.discovery.probe import discover_local
+
+    return dump_system(discover_local(use_cache=use_cache), "xaas" if fmt == "xaas" else "native")
+
+
+def load_spec_points(app_descriptor: str) -> dict[str, Any]:
+    """The specialization points of an app descriptor, as the validated JSON dict."""
+    from xaas_parsl.descriptor import load_app
+
+    return dict(load_app(app_descriptor).spec().raw)
+
+
+def intersect(
+    spec: dict[str, Any], system: dict[str, Any], policy: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Intersect a spec dict with a system dict (either format); the JSON of ``xaas intersect``."""
+    from xaas_parsl.discovery.load import system_from_data
+    from xaas_parsl.intersection import intersect as do_intersect
+    from xaas_parsl.intersection import policy_from_dict
+    from xaas_parsl.spec import spec_from_dict
+
+    chosen = policy_from_dict(policy, "<policy>") if policy else None
+    result = do_intersect(
+        spec_from_dict(spec, "<spec>"), system_from_data(system, "<system>"), chosen
+    )
+    return result.to_dict()
+
+
+def deploy_source(
+    app_descriptor: str, intersection: dict[str, Any], workdir: str
+) -> dict[str, Any]:
+    """Build the configuration an intersection chose, natively, under ``workdir``."""
+    from pathlib import Path
+
+    from xaas_parsl.build.cmake import cmake_build
+    from xaas_parsl.demo import build_dir_name
+    from xaas_parsl.descriptor import load_app
+
+    app = load_app(app_descriptor)
+    args = list(app.cmake_args) + list(intersection["choice"]["cmake_args"])
+    config = app.config_name(args)
+    tree = Path(workdir) / build_dir_name(app, config, args)
+    build = cmake_build(app.source, tree / "build", tree / "install", args)
+    return {
+        "app": app.name,
+        "configuration": config,
+        "cmake_args": args,
+        "prefix": str(build.prefix),
+        "build_dir": str(build.build_dir),
+        "seconds": round(build.seconds, 3),
+        "mode": "source",
+    }
+
+
+def run_tests(app_descriptor: str, deployment: dict[str, Any]) -> dict[str, Any]:
+    """Run the app descriptor's tests against a deployment's install prefix."""
+    from pathlib import Path
+
+    from xaas_parsl.build.cmake import run_app_tests
+    from xaas_parsl.descriptor import load_app
+
+    app = load_app(app_descriptor)
+    results = run_app_tests(app, Path(deployment["prefix"]))
+    return {
+        "app": app.name,
+        "configuration": deployment.get("configuration"),
+        "passed": all(t.passed for t in results),
+        "tests": [
+            {"name": t.name, "passed": t.passed, "returncode": t.returncode,
+             "seconds": round(t.seconds, 3), "output": t.output[-2000:]}
+            for t in results
+        ],
+    }
