@@ -1,76 +1,98 @@
-"""The main job (``xaas demo``): discover this node, intersect the bundled example, build, test.
+"""The main job (``xaas demo``): discover the node, choose the example's configuration, build it
+from source and run its test.
 
-This is the end-to-end path a user runs first. It is a pure composition of library functions,
-so the CLI only renders the report this module returns.
+Two engines run the same steps (``xaas_parsl.steps``): ``parsl`` (the default) runs them as Parsl
+apps on a site config (``local`` here: discovery, build and test on the ``compute`` executor,
+intersection on ``login``); ``direct`` calls them in this process. The report is the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from xaas_parsl import __version__
-from xaas_parsl.build.cmake import cmake_build, run_app_tests
+from xaas_parsl import __version__, steps
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.discovery.model import SystemInfo
-from xaas_parsl.intersection import Intersection, Policy, intersect
+from xaas_parsl.intersection import Policy
 
 
-def build_dir_name(app: AppDescriptor, config: str, cmake_args: list[str]) -> str:
-    """``<app>-<config>-<hash of the exact arguments>``: a changed flag never reuses a tree."""
-    digest = hashlib.sha256("\0".join(cmake_args).encode()).hexdigest()[:10]
-    return f"{app.name}-{config}-{digest}"
-
-
-def plan_demo(
-    app: AppDescriptor,
-    system: SystemInfo,
-    policy: Policy,
-    discovery_seconds: float = 0.0,
-) -> tuple[Intersection, dict[str, Any]]:
-    """Intersect ``app`` with ``system``: the report without build results."""
-    start = time.perf_counter()
-    spec = app.spec()
-    result = intersect(spec, system, policy)
-    intersect_seconds = time.perf_counter() - start
-    args = list(app.cmake_args) + result.choice.cmake_args
-    config = app.config_name(args)
-    report: dict[str, Any] = {
+def new_report(
+    app: AppDescriptor, system: dict[str, Any], intersection: dict[str, Any], engine: str
+) -> dict[str, Any]:
+    """The report of a planned (not yet built) configuration."""
+    args = list(app.cmake_args) + list(intersection["choice"]["cmake_args"])
+    return {
         "xaas_parsl_version": __version__,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "engine": engine,
         "app": {
             "name": app.name,
             "version": app.version,
             "descriptor": str(app.path),
             "specialization_points": str(app.spec_path),
         },
-        "system": system.to_dict(),
-        "intersection": result.to_dict(),
-        "configuration": config,
+        "system": system,
+        "intersection": intersection,
+        "configuration": app.config_name(args),
         "cmake_args": args,
         "build": None,
         "tests": [],
-        "timings": {"discovery_s": round(discovery_seconds, 3),
-                    "intersection_s": round(intersect_seconds, 4)},
+        "passed": None,
+        "timings": {},
     }
-    return result, report
 
 
-def build_and_test(app: AppDescriptor, report: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Build the planned configuration under ``workdir``, run the app's tests, extend report."""
-    args: list[str] = report["cmake_args"]
-    tree = workdir / build_dir_name(app, report["configuration"], args)
-    build = cmake_build(app.source, tree / "build", tree / "install", args)
-    report["build"] = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(build).items()}
-    report["build"]["cmake_args"] = list(build.cmake_args)
-    report["timings"]["build_s"] = round(build.seconds, 2)
-    report["tests"] = [
-        {"name": t.name, "passed": t.passed, "returncode": t.returncode,
-         "seconds": round(t.seconds, 3), "output": t.output[-2000:]}
-        for t in run_app_tests(app, build.prefix)
-    ]
+def _finish(report: dict[str, Any], deployment: dict[str, Any], tests: dict[str, Any]) -> None:
+    report["build"] = deployment
+    report["tests"] = tests["tests"]
+    report["passed"] = tests["passed"]
+    report["timings"]["build_s"] = deployment["seconds"]
+
+
+def run_direct(
+    app: AppDescriptor, policy: Policy, system: SystemInfo | None, workdir: Path | None
+) -> dict[str, Any]:
+    """Run the steps in this process; ``system`` given = plan for that node (no build)."""
+    start = time.perf_counter()
+    native = system.to_dict() if system else steps.discover_system()
+    discovered = time.perf_counter()
+    chosen = steps.intersect(app.spec().raw, native, policy.to_dict())
+    report = new_report(app, native, chosen, "direct")
+    report["timings"] = {"discovery_s": round(discovered - start, 3),
+                         "intersection_s": round(time.perf_counter() - discovered, 4)}
+    if workdir is not None:
+        deployment = steps.deploy_source(str(app.path), chosen, str(workdir))
+        _finish(report, deployment, steps.run_tests(str(app.path), deployment))
+    return report
+
+
+def run_parsl(
+    app: AppDescriptor, policy: Policy, workdir: Path | None, site: str = "local"
+) -> dict[str, Any]:
+    """Run the steps as Parsl apps on ``site``'s config (loaded here, cleaned up after)."""
+    import parsl
+
+    from xaas_parsl import apps
+    from xaas_parsl.sites import config
+
+    start = time.perf_counter()
+    run_dir = (workdir or Path(".xaas-demo")).resolve() / "runinfo"
+    parsl.clear()
+    dfk = parsl.load(config(site, run_dir=run_dir))
+    try:
+        system = apps.discover_system()
+        spec = apps.load_spec_points(str(app.path))
+        chosen = apps.intersect(spec, system, policy.to_dict())
+        report = new_report(app, system.result(), chosen.result(), f"parsl:{site}")
+        report["timings"] = {"plan_s": round(time.perf_counter() - start, 3)}
+        if workdir is not None:
+            deployment = apps.deploy_source(str(app.path), chosen, str(workdir.resolve()))
+            tests = apps.run_tests(str(app.path), deployment)
+            _finish(report, deployment.result(), tests.result())
+    finally:
+        dfk.cleanup()
+        parsl.clear()
     return report

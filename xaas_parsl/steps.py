@@ -47,16 +47,18 @@ def deploy_source(
     app_descriptor: str, intersection: dict[str, Any], workdir: str
 ) -> dict[str, Any]:
     """Build the configuration an intersection chose, natively, under ``workdir``."""
+    import hashlib
     from pathlib import Path
 
     from xaas_parsl.build.cmake import cmake_build
-    from xaas_parsl.demo import build_dir_name
     from xaas_parsl.descriptor import load_app
 
     app = load_app(app_descriptor)
     args = list(app.cmake_args) + list(intersection["choice"]["cmake_args"])
     config = app.config_name(args)
-    tree = Path(workdir) / build_dir_name(app, config, args)
+    # <app>-<config>-<hash of the exact arguments>: a changed flag never reuses a build tree.
+    digest = hashlib.sha256("\0".join(args).encode()).hexdigest()[:10]
+    tree = Path(workdir) / f"{app.name}-{config}-{digest}"
     build = cmake_build(app.source, tree / "build", tree / "install", args)
     return {
         "app": app.name,

@@ -159,3 +159,17 @@ def test_demo_for_another_node_plans_without_building(tmp_path: Path) -> None:
     assert report["configuration"] == "OPENMP+ARM_NEON_ASIMD"
     assert "-DCMAKE_CUDA_ARCHITECTURES=90" in report["cmake_args"]
     assert not (tmp_path / ".xaas-demo").exists()
+
+
+def test_demo_engines_agree(tmp_path: Path) -> None:
+    reports = {}
+    for engine in ("parsl", "direct"):
+        cwd = tmp_path / engine
+        cwd.mkdir()
+        proc = xaas("demo", "--engine", engine, cwd=cwd)
+        assert proc.returncode == 0, proc.stderr
+        reports[engine] = json.loads((cwd / "xaas-report.json").read_text())
+    assert reports["parsl"]["engine"] == "parsl:local"
+    for key in ("configuration", "cmake_args", "passed"):
+        assert reports["parsl"][key] == reports["direct"][key]
+    assert (tmp_path / "parsl" / ".xaas-demo" / "runinfo").is_dir()

@@ -2,53 +2,53 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 from rich.table import Table
 
 from xaas_parsl.cli.intersect import build_policy, policy_options
-from xaas_parsl.demo import build_and_test, plan_demo
+from xaas_parsl.demo import run_direct, run_parsl
 from xaas_parsl.descriptor import bundled_app, load_app
 from xaas_parsl.discovery.load import load_system
-from xaas_parsl.discovery.probe import discover_local
 from xaas_parsl.errors import ToolError
 from xaas_parsl.fileio import write_json
-from xaas_parsl.intersection import Intersection
 
 
-def _render(console: Console, result: Intersection, report: dict[str, object]) -> None:
-    choice = result.choice
-    system = result.system
-    table = Table(title=f"Chosen configuration: {report['configuration']}", show_lines=False)
+def render(console: Console, report: dict[str, Any]) -> None:
+    """The chosen configuration, its CMake arguments and the reasons, as tables."""
+    inter = report["intersection"]
+    choice = inter["choice"]
+    system = inter["system"]
+    table = Table(title=f"Chosen configuration: {report['configuration']}")
     table.add_column("decision", style="bold")
     table.add_column("value")
     gpus = system.get("gpus") or []
     cpu_name = system.get("model_name") or system.get("microarchitecture") or "unknown CPU"
     table.add_row("node", f"{cpu_name} ({system.get('architecture')})"
                   + (f", {len(gpus)} GPU(s)" if gpus else ", no GPU"))
-    table.add_row("SIMD", choice.simd or "-")
-    table.add_row("GPU backend", choice.gpu_backend or "none")
-    if choice.cuda_architectures:
-        table.add_row("CUDA architectures", ";".join(choice.cuda_architectures))
-    table.add_row("parallel", ", ".join(choice.parallel) or "none")
-    table.add_row("FFT", choice.fft or "-")
-    if choice.gpu_fft:
-        table.add_row("GPU FFT", choice.gpu_fft)
-    table.add_row("BLAS", choice.blas or "-")
-    table.add_row("compiler", choice.compiler or "-")
+    table.add_row("SIMD", choice["simd"] or "-")
+    table.add_row("GPU backend", choice["gpu_backend"] or "none")
+    if choice["cuda_architectures"]:
+        table.add_row("CUDA architectures", ";".join(choice["cuda_architectures"]))
+    table.add_row("parallel", ", ".join(choice["parallel"]) or "none")
+    table.add_row("FFT", choice["fft"] or "-")
+    if choice["gpu_fft"]:
+        table.add_row("GPU FFT", choice["gpu_fft"])
+    table.add_row("BLAS", choice["blas"] or "-")
+    table.add_row("compiler", choice["compiler"] or "-")
     console.print(table)
     args = Table(title="CMake arguments", show_header=False)
     args.add_column("argument", style="cyan")
-    for arg in report["cmake_args"]:  # type: ignore[attr-defined]
-        args.add_row(str(arg))
+    for arg in report["cmake_args"]:
+        args.add_row(arg)
     console.print(args)
     console.print("[bold]Why:[/bold]")
-    for reason in choice.reasons:
+    for reason in choice["reasons"]:
         console.print(f"  • {reason}")
-    for warning in result.warnings:
+    for warning in inter["warnings"]:
         console.print(f"  [yellow]warning:[/yellow] {warning}")
 
 
@@ -56,13 +56,17 @@ def _render(console: Console, result: Intersection, report: dict[str, object]) -
 @click.option("--app", "app_ref", default="heat2d", show_default=True,
               help="Bundled app name or path to an app.yaml.")
 @click.option("--system", "system_file", type=click.Path(path_type=Path), default=None,
-              help="Use this system file instead of discovering the local node.")
+              help="Plan for this system file instead of the local node (no build).")
 @policy_options
 @click.option("--build/--no-build", default=None,
               help="Build the chosen configuration and run the app's tests "
                    "(default: yes for the local node, no with --system).")
+@click.option("--engine", type=click.Choice(["parsl", "direct"]), default="parsl",
+              show_default=True,
+              help="parsl: the steps run as Parsl apps on the local site config; "
+                   "direct: in this process.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
-              show_default=True, help="Where builds go.")
+              show_default=True, help="Where builds (and Parsl's runinfo) go.")
 @click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
               show_default=True)
 def demo(
@@ -74,6 +78,7 @@ def demo(
     use_gpu: bool | None,
     use_mpi: bool | None,
     build: bool | None,
+    engine: str,
     workdir: Path,
     report: Path,
 ) -> None:
@@ -81,23 +86,26 @@ def demo(
     if build and system_file is not None:
         raise click.UsageError("--build builds on this node; it cannot be combined with --system")
     build = system_file is None if build is None else build
-    console = Console(stderr=False)
+    console = Console()
     app = load_app(app_ref) if ("/" in app_ref or app_ref.endswith(".yaml")) else bundled_app(
         app_ref)
     policy = build_policy(policy_file, prefer, pin, use_gpu, use_mpi)
-    start = time.perf_counter()
-    with console.status("Discovering the node…"):
-        system = load_system(system_file) if system_file else discover_local()
-    discovery_s = time.perf_counter() - start
-    result, data = plan_demo(app, system, policy, discovery_s)
-    _render(console, result, data)
-    if build:
-        with console.status(f"Building {app.name} ({data['configuration']})…"):
-            data = build_and_test(app, data, workdir.resolve())
-        for test in data["tests"]:
-            mark = "[green]PASS[/green]" if test["passed"] else "[red]FAIL[/red]"
-            console.print(f"test {test['name']}: {mark} ({test['seconds']} s)")
-        console.print(f"built in {data['timings']['build_s']} s under {data['build']['prefix']}")
+    target = workdir.resolve() if build else None
+    if system_file is not None:
+        data = run_direct(app, policy, load_system(system_file), None)
+    elif engine == "parsl":
+        with console.status("Running the steps as Parsl apps on the local site…"):
+            data = run_parsl(app, policy, target)
+    else:
+        with console.status("Discovering, choosing and building…"):
+            data = run_direct(app, policy, None, target)
+    render(console, data)
+    for test in data["tests"]:
+        mark = "[green]PASS[/green]" if test["passed"] else "[red]FAIL[/red]"
+        console.print(f"test {test['name']}: {mark} ({test['seconds']} s)")
+    if data["build"]:
+        console.print(f"built in {data['build']['seconds']} s under {data['build']['prefix']} "
+                      f"({data['engine']})")
     write_json(report, data)
     console.print(f"report written to {report}")
     failed = [t["name"] for t in data["tests"] if not t["passed"]]
