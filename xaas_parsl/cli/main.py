@@ -16,6 +16,7 @@ from xaas_parsl import __version__
 from xaas_parsl.cli.apps import app_group
 from xaas_parsl.cli.demo import demo
 from xaas_parsl.cli.intersect import intersect_cmd
+from xaas_parsl.cli.site import site_group
 from xaas_parsl.cli.spec import spec_group
 from xaas_parsl.cli.system import system_group
 from xaas_parsl.errors import XaasError
@@ -37,6 +38,7 @@ cli.add_command(system_group)
 cli.add_command(intersect_cmd)
 cli.add_command(spec_group)
 cli.add_command(app_group)
+cli.add_command(site_group)
 
 
 def main(argv: list[str] | None = None) -> int:
