@@ -73,7 +73,7 @@ def test_alps_debug_partition_limits() -> None:
 
 @pytest.mark.parametrize(
     ("node_type", "nodelist", "gpus"),
-    [("a100", "ault25", 4), ("v100", "ault[23-24]", 4), ("cpu", "ault[01-04]", 0)],
+    [("a100", "ault25", 4), ("v100", "ault23", 4), ("cpu", "ault01", 0)],
 )
 def test_ault_node_types(node_type: str, nodelist: str, gpus: int) -> None:
     sub = render_submission("ault", node_type=node_type)
@@ -153,3 +153,10 @@ def test_local_site_uses_this_interpreter() -> None:
     import sys
 
     assert sys.executable in compute.launch_cmd
+
+
+def test_ault_nodelist_takes_as_many_hosts_as_nodes() -> None:
+    lines = _lines(render_submission("ault", node_type="cpu", nodes=3).script)
+    assert "#SBATCH --nodelist=ault01,ault02,ault03" in lines
+    with pytest.raises(InputError, match="has 2 node"):
+        config("ault", node_type="v100", nodes=3)

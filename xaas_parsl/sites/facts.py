@@ -37,6 +37,22 @@ class NodeType:
     cpu: str | None = None
 
     @property
+    def hosts(self) -> list[str]:
+        """The node names of ``nodelist`` (Slurm hostlist syntax, e.g. ``ault[23-24]``)."""
+        import hostlist
+
+        return list(hostlist.expand_hostlist(self.nodelist)) if self.nodelist else []
+
+    def hosts_for(self, nodes: int) -> list[str]:
+        """The first ``nodes`` hosts: Slurm's ``--nodelist`` requires *every* listed node, so a
+        request smaller than the node type gets a prefix of it (empty: no nodelist)."""
+        hosts = self.hosts
+        if hosts and nodes > len(hosts):
+            raise InputError(f"node type {self.name} has {len(hosts)} node(s) "
+                             f"({self.nodelist}); {nodes} requested")
+        return hosts[:nodes]
+
+    @property
     def accelerators(self) -> list[str]:
         """Device ids handed to workers: GPUs, or ``gpu.tile`` ids when bound per tile."""
         if self.gpu_tiles and self.gpus:

@@ -113,14 +113,14 @@ def worker_init(site: SiteFacts, extra: str = "") -> str:
     return "\n".join(lines)
 
 
-def _slurm_options(site: SiteFacts, node: NodeType, exclusive: bool) -> str:
+def _slurm_options(site: SiteFacts, node: NodeType, nodes: int, exclusive: bool) -> str:
     lines = []
     if site.uenv:
         lines.append(f"#SBATCH --uenv={site.uenv}")
         if site.uenv_view:
             lines.append(f"#SBATCH --view={site.uenv_view}")
     if node.nodelist:
-        lines.append(f"#SBATCH --nodelist={node.nodelist}")
+        lines.append(f"#SBATCH --nodelist={','.join(node.hosts_for(nodes))}")
     if not exclusive:
         lines.append("#SBATCH --oversubscribe")
     return "\n".join(lines) + ("\n" if lines else "")
@@ -160,7 +160,7 @@ def compute_provider(
             site=site.name, account_required=site.account_required,
             partition=where, account=account, nodes_per_block=nodes, walltime=wall,
             gpus_per_node=node.gpus or None, init_blocks=1, min_blocks=0, max_blocks=max_blocks,
-            scheduler_options=_slurm_options(site, node, exclusive=True), worker_init=init,
+            scheduler_options=_slurm_options(site, node, nodes, exclusive=True), worker_init=init,
             launcher=_launcher(site), exclusive=True,
         )
     options = f"#PBS -l filesystems={site.filesystems}\n" if site.filesystems else ""
