@@ -7,8 +7,7 @@ from dataclasses import asdict
 import click
 
 from xaas_parsl.cli.output import emit_json
-from xaas_parsl.sites import known_sites, load_site
-from xaas_parsl.sites.scripts import render_submission
+from xaas_parsl.sites.facts import known_sites, load_site
 
 
 @click.group("site")
@@ -43,6 +42,8 @@ def show_cmd(site: str) -> None:
 def script_cmd(site: str, account: str | None, nodes: int, partition: str | None,
                walltime: str | None, node_type: str | None) -> None:
     """Print the batch script and submit command Parsl's provider would use for one block."""
+    from xaas_parsl.sites.scripts import render_submission  # imports Parsl: only when needed
+
     sub = render_submission(site, account=account, nodes=nodes, partition=partition,
                             walltime=walltime, node_type=node_type)
     click.echo(f"# submit: {sub.command}")
