@@ -9,7 +9,7 @@ APT_PACKAGES=(
   python3-venv python3-dev cmake ninja-build g++ make pkg-config
   clang-19 llvm-19 lld-19 libomp-19-dev
   libfftw3-dev libmpich-dev mpich
-  rabbitmq-server
+  rabbitmq-server redis-server
 )
 
 missing=()

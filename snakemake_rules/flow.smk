@@ -1,0 +1,70 @@
+# A SeBS-Flow workflow run as one Snakemake rule (one DAG node), through `xaas flow run`.
+#
+# Use from a Snakefile:
+#
+#     configfile: "config.yaml"          # or --config flow_definition=... flow_input=... ...
+#     include: "<xaas-parsl>/snakemake_rules/flow.smk"
+#
+# Config keys (paths relative to Snakemake's working directory):
+#   flow_definition     definition file, JSON or YAML                         (required)
+#   flow_input          input payload, JSON or YAML                           (required)
+#   flow_output         where the final payload is written as JSON            (required)
+#   flow_functions      directory (or list) with <func_name>.py handler files (optional)
+#   flow_packages       benchmark package name(s)                             (optional)
+#   flow_site           site whose Parsl config runs the calls                (default: local)
+#   flow_executor       Parsl executor label, or "none" for no Parsl          (default: compute)
+#   flow_measurements   CSV of this run's measurement records, a 2nd output   (optional)
+#   flow_workdir        Parsl run dir, default object store and measurements  (default: .xaas-flow)
+#   flow_timeout        seconds per call attempt without its own timeout_s    (optional)
+#
+# The rule calls the CLI with the interpreter that runs Snakemake (so a virtual environment works
+# without being activated) in its own process: Parsl's executors start and stop with the rule, not
+# inside Snakemake. A run whose failure is not handled fails the rule (exit 1, the state and the
+# request id in the log); Snakemake then removes the incomplete output.
+
+import sys as _xaas_flow_sys
+
+
+def _xaas_flow_list(key):
+    value = config.get(key) or []
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _xaas_flow_outputs():
+    outputs = {"payload": config["flow_output"]}
+    if config.get("flow_measurements"):
+        outputs["measurements"] = config["flow_measurements"]
+    return outputs
+
+
+def _xaas_flow_args():
+    from shlex import quote
+
+    args = ["--site", config.get("flow_site", "local"),
+            "--executor", config.get("flow_executor", "compute"),
+            "--workdir", config.get("flow_workdir", ".xaas-flow")]
+    for directory in _xaas_flow_list("flow_functions"):
+        args += ["--functions", directory]
+    for package in _xaas_flow_list("flow_packages"):
+        args += ["--package", package]
+    if config.get("flow_measurements"):
+        args += ["--measurements", config["flow_measurements"]]
+    if config.get("flow_timeout"):
+        args += ["--timeout", str(config["flow_timeout"])]
+    return " ".join(quote(str(a)) for a in args)
+
+
+rule xaas_flow_run:
+    input:
+        definition=config["flow_definition"],
+        payload=config["flow_input"],
+    output:
+        **_xaas_flow_outputs(),
+    params:
+        python=_xaas_flow_sys.executable,
+        args=_xaas_flow_args(),
+    log:
+        config.get("flow_log", config["flow_output"] + ".log"),
+    shell:
+        "{params.python:q} -m xaas_parsl.cli.main flow run {input.definition:q} "
+        "--input {input.payload:q} --output {output.payload:q} {params.args} 2> {log:q}"
