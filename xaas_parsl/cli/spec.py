@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from xaas_parsl.cli.output import emit_json
 from xaas_parsl.spec import load_spec
 
 
@@ -24,3 +25,33 @@ def validate_cmd(files: tuple[Path, ...]) -> None:
             f"{path}: ok ({len(spec.simd)} SIMD, {len(spec.gpu_backends)} GPU backends, "
             f"{len(spec.parallel_libraries)} parallel, {len(spec.fft)} FFT entries)"
         )
+
+
+@spec_group.command("discover")
+@click.argument("source_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the JSON here (atomically) instead of stdout.")
+@click.option("--explain", is_flag=True,
+              help="Print, on stderr, each entry with the file:line it comes from and the rule.")
+@click.option("--configure", "use_configure", is_flag=True,
+              help="Also configure a throw-away copy with real cmake and merge its cache.")
+def discover_cmd(
+    source_dir: Path, output: Path | None, explain: bool, use_configure: bool
+) -> None:
+    """Discover the specialization points of the CMake project in SOURCE_DIR (static analysis).
+
+    Deterministic and offline: the project's CMake code is evaluated as a native x86-64 Linux
+    configure would (all branches visited), and the options are classified by documented rules
+    (docs/spec-discovery.md). The JSON follows the upstream XaaS format.
+    """
+    from xaas_parsl.spec.discover import discover_explained
+
+    spec, explained, warnings = discover_explained(source_dir, configure=use_configure)
+    for warning in warnings:
+        click.echo(f"xaas: warning: {warning}", err=True)
+    if explain:
+        width = max((len(path) for path, _w, _r in explained), default=10)
+        where_width = max((len(where) for _p, where, _r in explained), default=10)
+        for path, where, rule in explained:
+            click.echo(f"{path:<{width}}  {where:<{where_width}}  {rule}", err=True)
+    emit_json(spec, output)

@@ -87,8 +87,13 @@ _INSTRUCTIONS: dict[str, tuple[str, str]] = {
     "AMXTILE": ("x86_64", "amx_tile"), "AMXINT8": ("x86_64", "amx_int8"),
     "AMXBF16": ("x86_64", "amx_bf16"), "SSE3": ("x86_64", "pni"), "SSSE3": ("x86_64", "ssse3"),
     "SVE2": ("aarch64", "sve2"), "DOTPROD": ("aarch64", "asimddp"), "I8MM": ("aarch64", "i8mm"),
-    "RVV": ("riscv64", "v"), "VXE": ("s390x", "vxe"),
+    "RVV": ("riscv64", "v"), "VXE": ("s390x", "vxe"), "XTHEADVECTOR": ("riscv64", "xtheadvector"),
+    "LSX": ("loongarch64", "lsx"), "LASX": ("loongarch64", "lasx"),
+    "AVX512FP16": ("x86_64", "avx512_fp16"), "AMXFP16": ("x86_64", "amx_fp16"),
 }
+# RISC-V named extensions spelled RV_<Z...> (GGML_RV_ZFH, GGML_RV_ZICBOP): flag is the lower-case
+# extension name, as in /proc/cpuinfo's "isa" line.
+_RISCV_EXTENSION = re.compile(r"RV(Z[A-Z0-9]+)")
 
 # Flags every CPU with the key flag has, used because upstream files whitelist only a subset.
 _IMPLIED: dict[str, set[str]] = {
@@ -118,7 +123,11 @@ def canonical_name(app_name: str) -> str | None:
 
 def instruction_flag(app_name: str) -> tuple[str, str] | None:
     """(arch, cpu flag) for a per-instruction switch name such as ``AVX512_VNNI``."""
-    return _INSTRUCTIONS.get(re.sub(r"[^A-Z0-9]", "", app_name.upper()))
+    key = re.sub(r"[^A-Z0-9]", "", app_name.upper())
+    found = _INSTRUCTIONS.get(key)
+    if found is None and (m := _RISCV_EXTENSION.fullmatch(key)):
+        return "riscv64", m.group(1).lower()
+    return found
 
 
 def effective_flags(cpu: CpuInfo) -> frozenset[str]:

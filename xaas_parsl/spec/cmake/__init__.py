@@ -1,0 +1,1 @@
+"""Static analysis of CMake projects: lexer, evaluator and the facts it collects."""

@@ -1,0 +1,1 @@
+"""Classification rules: evaluated CMake facts -> specialization-point entries."""
