@@ -173,3 +173,22 @@ def test_demo_engines_agree(tmp_path: Path) -> None:
     for key in ("configuration", "cmake_args", "passed"):
         assert reports["parsl"][key] == reports["direct"][key]
     assert (tmp_path / "parsl" / ".xaas-demo" / "runinfo").is_dir()
+
+
+@pytest.mark.usefixtures("reference")
+def test_spec_score_lists_mismatches(tmp_path: Path) -> None:
+    gt = SPECS / "gromacs-2025.0.json"
+    data = json.loads(gt.read_text())
+    del data["simd_vectorization"]["AVX_512"]
+    data["gpu_backends"]["CUDA"]["build_flag"] = "-DGMX_GPU=Cuda"
+    data["gpu_backends"]["HIP"]["build_flag"] = "-DGMX_GPU=HIP=ON"  # =ON is ignored
+    pred = tmp_path / "pred.json"
+    pred.write_text(json.dumps(data))
+    proc = xaas("spec", "score", str(pred), str(gt))
+    assert proc.returncode == 0, proc.stderr
+    assert "missing   simd_vectorization.AVX_512.build_flag" in proc.stdout
+    assert "different gpu_backends.CUDA.build_flag" in proc.stdout
+    result = json.loads(xaas("spec", "score", str(pred), str(gt), "--json").stdout)
+    assert result["fn"] == 2 and result["fp"] == 1 and 0.9 < result["f1"] < 1.0
+    same = json.loads(xaas("spec", "score", str(gt), str(gt), "--json").stdout)
+    assert same["f1"] == 1.0

@@ -55,3 +55,28 @@ def discover_cmd(
         for path, where, rule in explained:
             click.echo(f"{path:<{width}}  {where:<{where_width}}  {rule}", err=True)
     emit_json(spec, output)
+
+
+@spec_group.command("score")
+@click.argument("pred", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("gt", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--normalize-names", is_flag=True,
+              help="Match entry names ignoring case and separators (AVX_512 ~ AVX512); exact "
+                   "matches first, so GROMACS's 'mkl' and 'MKL' stay distinct.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def score_cmd(pred: Path, gt: Path, normalize_names: bool, as_json: bool) -> None:
+    """Upstream XaaS's F1 of PRED against the ground truth GT, and the mismatches.
+
+    Scored paths and rules: docs/spec-discovery.md ("Scoring"). Both files are validated against
+    the corrected schema first.
+    """
+    from xaas_parsl.spec.score import score
+
+    result = score(load_spec(pred).raw, load_spec(gt).raw, normalize_names=normalize_names)
+    if as_json:
+        emit_json(result.as_dict(), None)
+        return
+    click.echo(f"precision {result.precision:.3f}  recall {result.recall:.3f}  "
+               f"F1 {result.f1:.3f}  (TP {result.tp}, FP {result.fp}, FN {result.fn})")
+    for m in result.mismatches:
+        click.echo(f"  {m.kind:9} {m.path}: predicted {m.predicted!r}, expected {m.expected!r}")
