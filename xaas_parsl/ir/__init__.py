@@ -1,0 +1,12 @@
+"""IR containers: LLVM IR of every configuration of an app, built once and deduplicated, then
+re-targeted, lowered, linked and installed for the configuration a machine needs.
+
+``build_bundle`` (``xaas ir build``) writes the bundle, ``deploy`` (``xaas ir deploy``) lowers
+one configuration, ``run_ir_job`` does both and runs the app's tests (the main job's IR path).
+"""
+
+from xaas_parsl.ir.build import build_bundle, explain
+from xaas_parsl.ir.deploy import choose_config, deploy
+from xaas_parsl.ir.job import run_ir_job
+
+__all__ = ["build_bundle", "choose_config", "deploy", "explain", "run_ir_job"]

@@ -1,0 +1,152 @@
+"""The ``xaas ir build`` edge: configure, plan, emit IR into the store, write manifests.
+
+A bundle directory holds ``bundle.json`` (app, arch, configurations), ``store/<sha256>.bc``,
+``configs/<NAME>.json`` (one entry per unit) and ``builds/<NAME>/`` (the configured CMake
+trees, which deployment links in). ``store/index.json`` maps each emit job's cache key to
+its IR hash, so a second build with nothing changed emits nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+from pathlib import Path
+from typing import Any
+
+from xaas_parsl.descriptor.app import AppDescriptor
+from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.fileio import load_json, write_json
+from xaas_parsl.intersection.simd import normalise_arch
+from xaas_parsl.ir.bundle import (
+    Unit,
+    configure,
+    emit_argv,
+    emit_key,
+    plan,
+    read_units,
+    select_configs,
+)
+from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
+from xaas_parsl.ir.store import Store
+from xaas_parsl.ir.tools import parallel, run_tool
+
+FAILED = "failed-without-tuning"
+
+
+def _emit(store: Store, index: dict[str, str], job: tuple[IrGroup, str]
+          ) -> tuple[str, bool] | None:
+    """Emit one group's IR unless its key is cached; ``None`` when a *retargetable* emit
+    fails (the caller falls back to one IR per tuning), other failures raise."""
+    group, key = job
+    known = index.get(key)
+    if known == FAILED:
+        return None
+    if known and store.has(known):
+        return known, False
+    temp = store.temp_path(key[:16])
+    cmd = group.emit.command
+    try:
+        run_tool(emit_argv(group, temp), f"emit IR for unit {cmd.output} ({group.emit.config})",
+                 cmd.directory)
+    except ToolError:
+        temp.unlink(missing_ok=True)
+        if group.retargetable:
+            return None
+        raise
+    return store.add(temp), True
+
+
+def emit_groups(groups: list[IrGroup], store: Store, dirs: dict[str, str], jobs: int,
+                quiet: bool) -> list[tuple[IrGroup, str, bool]]:
+    """Emit every group's IR (cached ones are skipped); a retargetable group whose code does
+    not compile without its tuning flags (e.g. unguarded intrinsics) is split into one IR per
+    tuning. Returns (group, IR hash, emitted now) and updates ``store/index.json``."""
+    index_path = store.root / "index.json"
+    index: dict[str, str] = load_json(index_path) if index_path.is_file() else {}
+    done: list[tuple[IrGroup, str, bool]] = []
+    todo = groups
+    while todo:
+        keys = [emit_key(g, dirs[g.emit.config]) for g in todo]
+        results = parallel(list(zip(todo, keys, strict=True)),
+                           lambda j: _emit(store, index, j), "emit IR", jobs, quiet)
+        retry: list[IrGroup] = []
+        for group, key, result in zip(todo, keys, results, strict=True):
+            if result is None:
+                index[key] = FAILED  # remembered: the next build does not retry it
+                retry.extend(split_by_tuning(group, "does not compile without its CPU tuning "
+                                             "flags, so one IR per tuning"))
+            else:
+                index[key] = result[0]
+                done.append((group, *result))
+        todo = retry
+    write_json(index_path, index)
+    return done
+
+
+def _unit_entry(group: IrGroup, digest: str) -> dict[str, Any]:
+    c = group.emit.command
+    return {"output": c.output, "file": c.file, "kind": "ir", "ir": digest,
+            "retargetable": group.retargetable, "shared_with": list(group.configs),
+            "reason": group.reason}
+
+
+def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
+                 jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
+    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary."""
+    arch = normalise_arch(platform.machine())
+    configs = select_configs(app, arch, names)
+    out = out.resolve()
+    units: list[Unit] = []
+    for config in configs:
+        tree = out / "builds" / config.name
+        configure(app, config, tree)
+        units.extend(read_units(config.name, tree))
+    groups, native = plan(units, jobs, quiet)
+    store = Store(out / "store")
+    emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)
+    manifests: dict[str, dict[str, Any]] = {}
+    for config in configs:
+        manifests[config.name] = {"config": config.name, "cmake_args": config.cmake_args(),
+                                  "build_dir": f"builds/{config.name}", "units": []}
+    ir_of = {(c, g.emit.command.output): (g, d) for g, d, _ in emitted for c in g.configs}
+    for u in units:
+        entry: dict[str, Any]
+        key = f"{u.config}/{u.command.output}"
+        if key in native:
+            entry = {"output": u.command.output, "file": u.command.file, "kind": "native",
+                     "reason": native[key]}
+        else:
+            group, digest = ir_of[(u.config, u.command.output)]
+            entry = _unit_entry(group, digest)
+        cls = u.command.classes
+        entry.update({"command": list(u.command.argv), "directory": u.command.directory,
+                      "opt_level": cls.opt_level(), "tuning": list(cls.tuning),
+                      "fflags": list(cls.fflags)})
+        manifests[u.config]["units"].append(entry)
+    for name, manifest in manifests.items():
+        write_json(out / "configs" / f"{name}.json", manifest)
+    write_json(out / "bundle.json", {
+        "app": app.name, "app_descriptor": str(app.path), "arch": arch,
+        "configs": [c.name for c in configs],
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+    unique = len({d for _, d, _ in emitted})
+    jobs_total = len(units)
+    return {"compile_jobs": jobs_total, "unique_irs": unique, "native_jobs": len(native),
+            "reduction": round(1 - (unique + len(native)) / jobs_total, 4) if jobs_total else 0.0,
+            "emitted": sum(1 for _, _, fresh in emitted if fresh),
+            "bundle": str(out), "configs": [c.name for c in configs]}
+
+
+def explain(bundle: Path, file: str) -> list[dict[str, Any]]:
+    """Why units whose output or source ends with ``file`` were (not) shared, per config."""
+    meta = load_json(bundle / "bundle.json")
+    rows = []
+    for name in meta["configs"]:
+        for u in load_json(bundle / "configs" / f"{name}.json")["units"]:
+            if u["output"].endswith(file) or u["file"].endswith(file):
+                rows.append({"config": name, "output": u["output"], "kind": u["kind"],
+                             "ir": u.get("ir"), "retargetable": u.get("retargetable", False),
+                             "shared_with": u.get("shared_with", []), "reason": u["reason"]})
+    if not rows:
+        raise InputError(f"no unit matching {file!r} in the bundle", bundle)
+    return rows

@@ -1,0 +1,131 @@
+"""Planning an IR bundle: configure each configuration with clang, read its compile commands,
+preprocess where they differ, group units into IR files (``build.py`` emits and writes them).
+
+All IR is emitted *before* LLVM optimisation (``-mllvm -disable-llvm-optzns``) and lowered at
+deployment with the original ``-O`` level, so a deployed object goes through the optimiser once,
+for its final target, exactly as a native build does (upstream optimises only retargetable IR
+late; optimising twice, or for the wrong CPU, costs performance parity).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from xaas_parsl.descriptor.app import AppDescriptor, Configuration
+from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import load_json, write_json
+from xaas_parsl.ir.commands import CompileCommand, normalised, parse_entry, strip_for
+from xaas_parsl.ir.sharing import IrGroup, Observation, group_unit, has_openmp, split_by_tuning
+from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, require, run_tool
+
+# The launcher lets deployment place lowered objects through ninja (see launcher.py).
+LAUNCHER = f"{sys.executable};-m;xaas_parsl.ir.launcher"
+EMIT_FLAGS = ["-mllvm", "-disable-llvm-optzns", "-emit-llvm", "-c"]
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One configuration's compile job."""
+
+    config: str
+    build_dir: str
+    command: CompileCommand
+
+
+def select_configs(app: AppDescriptor, arch: str, names: list[str] | None) -> list[Configuration]:
+    """The matrix configurations for ``arch``, restricted to ``names`` (unknown = error)."""
+    configs = app.configurations(arch)
+    if not names:
+        return configs
+    known = {c.name: c for c in configs}
+    missing = [n for n in names if n not in known]
+    if missing:
+        raise InputError(f"unknown configuration {missing[0]!r} for {arch} "
+                         f"(known: {', '.join(known)})", app.path)
+    return [known[n] for n in names]
+
+
+def configure(app: AppDescriptor, config: Configuration, build_dir: Path) -> None:
+    """CMake-configure one configuration with clang-19 (skipped when already configured with
+    the same arguments, so a second ``ir build`` reconfigures nothing)."""
+    args = [*app.cmake_args, *config.cmake_args(), f"-DCMAKE_C_COMPILER={CLANG}",
+            f"-DCMAKE_CXX_COMPILER={CLANGXX}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+            f"-DCMAKE_C_COMPILER_LAUNCHER={LAUNCHER}", f"-DCMAKE_CXX_COMPILER_LAUNCHER={LAUNCHER}"]
+    stamp = build_dir / "xaas-configure.json"
+    if stamp.is_file() and (build_dir / "build.ninja").is_file() and load_json(stamp) == args:
+        return
+    argv = [require("cmake"), "-G", "Ninja", "-S", str(app.source), "-B", str(build_dir), *args]
+    run_tool(argv, f"configure {config.name}")
+    write_json(stamp, args)
+
+
+def read_units(config: str, build_dir: Path) -> list[Unit]:
+    """Parsed entries of a configured tree's ``compile_commands.json``."""
+    path = build_dir / "compile_commands.json"
+    data = load_json(path)
+    if not isinstance(data, list):
+        raise InputError("compile_commands.json must be a list", path)
+    return [Unit(config, str(build_dir), parse_entry(e, path)) for e in data]
+
+
+def _preprocess(unit: Unit, drop_tuning: bool = False) -> tuple[str, bool]:
+    cmd = unit.command
+    argv = [*strip_for(cmd, drop_tuning), "-E", "-P", cmd.file, "-o", "-"]
+    text = run_tool(argv, f"preprocess unit {cmd.output} ({unit.config})", cmd.directory)
+    return hashlib.sha256(text.encode()).hexdigest(), has_openmp(text)
+
+
+def plan(units: list[Unit], jobs: int, quiet: bool) -> tuple[list[IrGroup], dict[str, str]]:
+    """Group every IR-capable unit; returns the groups and native units (config/output→why)."""
+    by_output: dict[str, list[Unit]] = {}
+    native: dict[str, str] = {}
+    for u in units:
+        reason = u.command.native_reason()
+        if reason:
+            native[f"{u.config}/{u.command.output}"] = reason
+        else:
+            by_output.setdefault(u.command.output, []).append(u)
+    # Identical commands (build tree normalised) need one preprocessing for the cache key;
+    # differing ones need one per configuration to decide the sharing.
+    jobs_pp = [u for us in by_output.values()
+               for u in (us if len({normalised(x.command, x.build_dir) for x in us}) > 1
+                         else us[:1])]
+    hashes = parallel(jobs_pp, _preprocess, "preprocess", jobs, quiet)
+    done = {(u.config, u.command.output): h for u, h in zip(jobs_pp, hashes, strict=True)}
+    pp: dict[tuple[str, str], tuple[str, bool]] = {}
+    for us in by_output.values():
+        for u in us:
+            key = (u.config, u.command.output)
+            pp[key] = done[key] if key in done else done[(us[0].config, u.command.output)]
+    groups: list[IrGroup] = []
+    retarget_checks: list[IrGroup] = []
+    for output, us in by_output.items():
+        obs = [Observation(u.config, u.command, *pp[(u.config, output)])
+               for u in us]
+        for g in group_unit(obs):
+            if g.retargetable:
+                retarget_checks.append(g)
+            else:
+                groups.append(g)
+    bare = parallel([Unit(g.emit.config, "", g.emit.command) for g in retarget_checks],
+                    lambda u: _preprocess(u, True), "check retargetable", jobs, quiet)
+    why = "tuning flags change the preprocessed text, so one IR per tuning"
+    for g, (digest, _) in zip(retarget_checks, bare, strict=True):
+        groups.extend([g] if digest == g.emit.pp_hash else split_by_tuning(g, why))
+    return groups, native
+
+
+def emit_argv(group: IrGroup, out: Path) -> list[str]:
+    """The clang command that emits a group's IR (tuning dropped when retargetable)."""
+    cmd = group.emit.command
+    return [*strip_for(cmd, group.retargetable), *EMIT_FLAGS, cmd.file, "-o", str(out)]
+
+
+def emit_key(group: IrGroup, build_dir: str) -> str:
+    """Cache key of an emit job: its command (build tree normalised) and preprocessed hash."""
+    argv = [a.replace(build_dir, "@BUILD@") for a in emit_argv(group, Path("@OUT@"))]
+    return hashlib.sha256(json.dumps([argv, group.emit.pp_hash]).encode()).hexdigest()
