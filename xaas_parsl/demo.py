@@ -53,7 +53,11 @@ def _finish(report: dict[str, Any], deployment: dict[str, Any], tests: dict[str,
 
 
 def run_direct(
-    app: AppDescriptor, policy: Policy, system: SystemInfo | None, workdir: Path | None
+    app: AppDescriptor,
+    policy: Policy,
+    system: SystemInfo | None,
+    workdir: Path | None,
+    mode: str = "source",
 ) -> dict[str, Any]:
     """Run the steps in this process; ``system`` given = plan for that node (no build)."""
     start = time.perf_counter()
@@ -64,13 +68,22 @@ def run_direct(
     report["timings"] = {"discovery_s": round(discovered - start, 3),
                          "intersection_s": round(time.perf_counter() - discovered, 4)}
     if workdir is not None:
-        deployment = steps.deploy_source(str(app.path), chosen, str(workdir))
+        if mode == "ir":
+            # The bundle holds the matrix only: ``configuration`` names the chosen matrix
+            # point; options outside the matrix keep the descriptor's ``fixed`` values.
+            deployment = steps.deploy_ir(str(app.path), report["configuration"], str(workdir))
+        else:
+            deployment = steps.deploy_source(str(app.path), chosen, str(workdir))
         _finish(report, deployment, steps.run_tests(str(app.path), deployment))
     return report
 
 
 def run_parsl(
-    app: AppDescriptor, policy: Policy, workdir: Path | None, site: str = "local"
+    app: AppDescriptor,
+    policy: Policy,
+    workdir: Path | None,
+    site: str = "local",
+    mode: str = "source",
 ) -> dict[str, Any]:
     """Run the steps as Parsl apps on ``site``'s config (loaded here, cleaned up after)."""
     import parsl
@@ -89,7 +102,11 @@ def run_parsl(
         report = new_report(app, system.result(), chosen.result(), f"parsl:{site}")
         report["timings"] = {"plan_s": round(time.perf_counter() - start, 3)}
         if workdir is not None:
-            deployment = apps.deploy_source(str(app.path), chosen, str(workdir.resolve()))
+            if mode == "ir":
+                deployment = apps.deploy_ir(str(app.path), report["configuration"],
+                                            str(workdir.resolve()))
+            else:
+                deployment = apps.deploy_source(str(app.path), chosen, str(workdir.resolve()))
             tests = apps.run_tests(str(app.path), deployment)
             _finish(report, deployment.result(), tests.result())
     finally:

@@ -71,6 +71,35 @@ def deploy_source(
     }
 
 
+def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str, Any]:
+    """Build (or reuse) the app's IR bundle under ``workdir`` and deploy ``configuration``.
+
+    The bundle holds every matrix configuration for this architecture, so later deployments of
+    another configuration only lower and link.
+    """
+    import time
+    from pathlib import Path
+
+    from xaas_parsl.descriptor import load_app
+    from xaas_parsl.ir.build import build_bundle
+    from xaas_parsl.ir.deploy import deploy
+
+    app = load_app(app_descriptor)
+    start = time.perf_counter()
+    summary = build_bundle(app, Path(workdir) / f"{app.name}-ir-bundle", quiet=True)
+    deployed = deploy(Path(summary["bundle"]), configuration, quiet=True)
+    return {
+        "app": app.name,
+        "configuration": configuration,
+        "cmake_args": [],
+        "prefix": str(deployed["install_dir"]),
+        "seconds": round(time.perf_counter() - start, 3),
+        "mode": "ir",
+        "bundle": {k: summary[k] for k in ("bundle", "compile_jobs", "unique_irs", "reduction")},
+        "lowered": deployed["lowered"],
+    }
+
+
 def run_tests(app_descriptor: str, deployment: dict[str, Any]) -> dict[str, Any]:
     """Run the app descriptor's tests against a deployment's install prefix."""
     from pathlib import Path

@@ -192,3 +192,13 @@ def test_spec_score_lists_mismatches(tmp_path: Path) -> None:
     assert result["fn"] == 2 and result["fp"] == 1 and 0.9 < result["f1"] < 1.0
     same = json.loads(xaas("spec", "score", str(gt), str(gt), "--json").stdout)
     assert same["f1"] == 1.0
+
+
+def test_demo_deploys_from_the_ir_bundle(tmp_path: Path) -> None:
+    proc = xaas("demo", "--deploy", "ir", "--engine", "direct", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "xaas-report.json").read_text())
+    assert report["build"]["mode"] == "ir"
+    assert report["build"]["configuration"] == report["configuration"]
+    assert report["build"]["bundle"]["unique_irs"] < report["build"]["bundle"]["compile_jobs"]
+    assert report["passed"] is True

@@ -14,6 +14,7 @@ Each app declares its executor label (``login`` or ``compute``), which every sit
 
 from xaas_parsl.apps.steps import (
     deploy_and_run,
+    deploy_ir,
     deploy_source,
     discover_system,
     intersect,
@@ -25,6 +26,7 @@ from xaas_parsl.apps.steps import (
 
 __all__ = [
     "deploy_and_run",
+    "deploy_ir",
     "deploy_source",
     "discover_system",
     "intersect",

@@ -51,6 +51,14 @@ def deploy_source(
 
 
 @python_app(executors=["compute"])
+def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str, Any]:
+    """Deploy a matrix configuration from the app's IR bundle (built once) on the compute node."""
+    from xaas_parsl import steps
+
+    return steps.deploy_ir(app_descriptor, configuration, workdir)
+
+
+@python_app(executors=["compute"])
 def run_tests(app_descriptor: str, deployment: dict[str, Any]) -> dict[str, Any]:
     """Run the app's tests against a deployment."""
     from xaas_parsl import steps

@@ -65,6 +65,10 @@ def render(console: Console, report: dict[str, Any]) -> None:
               show_default=True,
               help="parsl: the steps run as Parsl apps on the local site config; "
                    "direct: in this process.")
+@click.option("--deploy", "mode", type=click.Choice(["source", "ir"]), default="source",
+              show_default=True,
+              help="source: build the chosen configuration from source; ir: build the app's IR "
+                   "bundle once and deploy the chosen matrix configuration by lowering.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
               show_default=True, help="Where builds (and Parsl's runinfo) go.")
 @click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
@@ -79,6 +83,7 @@ def demo(
     use_mpi: bool | None,
     build: bool | None,
     engine: str,
+    mode: str,
     workdir: Path,
     report: Path,
 ) -> None:
@@ -95,10 +100,10 @@ def demo(
         data = run_direct(app, policy, load_system(system_file), None)
     elif engine == "parsl":
         with console.status("Running the steps as Parsl apps on the local site…"):
-            data = run_parsl(app, policy, target)
+            data = run_parsl(app, policy, target, mode=mode)
     else:
         with console.status("Discovering, choosing and building…"):
-            data = run_direct(app, policy, None, target)
+            data = run_direct(app, policy, None, target, mode=mode)
     render(console, data)
     for test in data["tests"]:
         mark = "[green]PASS[/green]" if test["passed"] else "[red]FAIL[/red]"
