@@ -1,0 +1,112 @@
+"""Flares end to end on local executors: collectives, placement, failure as a whole."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from concurrent.futures import CancelledError, ProcessPoolExecutor, ThreadPoolExecutor
+
+import pytest
+
+from tests.burst import workers
+from xaas_parsl.burst import CollectiveTimeout, FlareError, flare
+from xaas_parsl.errors import XaasError
+
+
+def expected(rank: int, n: int) -> dict[str, object]:
+    return {
+        "broadcast": f"from-{n - 1}",
+        "scatter": rank * 10,
+        "gather": [r * r for r in range(n)] if rank == 2 % n else None,
+        "reduce": sum(range(n)) if rank == 0 else None,
+        "allreduce": n - 1,
+        "allgather": [-r for r in range(n)],
+        "all_to_all": [(s, rank) for s in range(n)],
+        "recv": ("ring", (rank - 1) % n),
+    }
+
+
+@pytest.mark.parametrize(("kind", "granularity"),
+                         [("process", 3), ("process", 2), ("thread", 1), ("thread", 7)])
+def test_every_collective(kind: str, granularity: int, pool: ProcessPoolExecutor) -> None:
+    """7 workers: mixed placement (packs 3+3+1, 2+2+2+1), all remote (g=1), one pack (g=7)."""
+    with ThreadPoolExecutor(8) as threads:
+        executor = pool if kind == "process" else threads
+        future = flare(workers.every_collective, 7, granularity, executor=executor, timeout=20)
+        results = future.result(timeout=30)
+    assert results == [expected(r, 7) for r in range(7)]
+
+
+def test_result_order_and_context(pool: ProcessPoolExecutor) -> None:
+    future = flare(workers.identity, 5, 2, executor=pool)
+    results = future.result(timeout=30)
+    assert [r[:5] for r in results] == [
+        (0, 5, 0, 2, 0), (1, 5, 0, 2, 1), (2, 5, 1, 2, 0), (3, 5, 1, 2, 1), (4, 5, 2, 1, 0)]
+    assert {r[5] for r in results} == {future.flare_id}
+    summary = future.timing.summary()
+    assert summary.size == 5 and 0 <= summary.start_spread_s <= summary.time_to_all_started_s
+
+
+def test_raising_worker_fails_the_flare_with_its_rank(pool: ProcessPoolExecutor) -> None:
+    start = time.monotonic()
+    future = flare(workers.raise_on_3, 6, 2, executor=pool, timeout=30)
+    with pytest.raises(FlareError) as info:
+        future.result(timeout=30)
+    assert info.value.rank == 3
+    assert "rank 3 failed: ValueError: boom from three" in str(info.value)
+    assert "raise ValueError" in info.value.traceback
+    assert isinstance(info.value, XaasError) and "\n" not in str(info.value)
+    assert time.monotonic() - start < 10  # aborted, not timed out
+
+
+def test_killed_pack_fails_the_flare() -> None:
+    with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("fork")) as own:
+        start = time.monotonic()
+        future = flare(workers.kill_pack_of_4, 6, 2, executor=own, timeout=30)
+        with pytest.raises(FlareError, match=r"pack \d \(ranks \d-\d\) failed"):
+            future.result(timeout=30)
+        assert time.monotonic() - start < 10
+
+
+def test_collective_that_never_completes_times_out(pool: ProcessPoolExecutor) -> None:
+    start = time.monotonic()
+    future = flare(workers.only_rank0_barrier, 4, 2, executor=pool, timeout=1)
+    with pytest.raises(FlareError, match=r"rank 0: gather #1 timed out after 1 s") as info:
+        future.result(timeout=30)
+    assert info.value.rank == 0
+    assert time.monotonic() - start < 5
+
+
+def test_collective_timeout_is_raised_in_the_worker() -> None:
+    assert issubclass(CollectiveTimeout, FlareError)
+
+
+def test_cancel_aborts_every_pack(pool: ProcessPoolExecutor) -> None:
+    future = flare(workers.wait_forever, 4, 2, executor=pool, timeout=60)
+    time.sleep(0.5)
+    assert future.cancel()
+    with pytest.raises(CancelledError):
+        future.result()
+    # The packs returned at once: the pool runs the next flare immediately.
+    assert flare(workers.identity, 4, 1, executor=pool).result(timeout=10)[3][0] == 3
+
+
+def test_gang_start_times_out_when_packs_cannot_all_be_placed() -> None:
+    with ThreadPoolExecutor(1) as one:
+        future = flare(workers.identity, 4, 2, executor=one, start_timeout=1)
+        with pytest.raises(FlareError, match="gang start timed out after 1 s: 1 of 2 packs"):
+            future.result(timeout=10)
+
+
+def test_bad_arguments_are_user_errors() -> None:
+    with pytest.raises(XaasError):
+        flare(workers.identity, 0)
+    with pytest.raises(XaasError):
+        flare(workers.identity, 2, executor=42)  # type: ignore[arg-type]
+
+
+def test_submission_failure_is_a_flare_error() -> None:
+    pool = ThreadPoolExecutor(1)
+    pool.shutdown()
+    with pytest.raises(FlareError, match="cannot submit its packs: RuntimeError"):
+        flare(workers.identity, 2, executor=pool)

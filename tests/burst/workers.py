@@ -1,0 +1,65 @@
+"""Worker functions for the flare tests (module level, so process pools can pickle them)."""
+
+from __future__ import annotations
+
+import operator
+import os
+import signal
+import time
+from typing import Any
+
+from xaas_parsl.burst import WorkerContext
+
+
+def every_collective(ctx: WorkerContext) -> dict[str, Any]:
+    """Exercise every collective once, with roots in different packs."""
+    r, n = ctx.rank, ctx.size
+    ctx.barrier()
+    out: dict[str, Any] = {
+        "broadcast": ctx.broadcast(f"from-{n - 1}" if r == n - 1 else None, root=n - 1),
+        "scatter": ctx.scatter([i * 10 for i in range(n)] if r == 1 else None, root=1),
+        "gather": ctx.gather(r * r, root=2 % n),
+        "reduce": ctx.reduce(r, operator.add, root=0),
+        "allreduce": ctx.allreduce(r, max),
+        "allgather": ctx.allgather(-r),
+        "all_to_all": ctx.all_to_all([(r, d) for d in range(n)]),
+    }
+    ctx.send(("ring", r), (r + 1) % n, tag=7)
+    out["recv"] = ctx.recv((r - 1) % n, tag=7)
+    ctx.barrier()
+    return out
+
+
+def identity(ctx: WorkerContext) -> tuple[int, int, int, int, int, str]:
+    """The worker's place in the flare."""
+    return (ctx.rank, ctx.size, ctx.group_id, ctx.group_size, ctx.worker_in_group, ctx.flare_id)
+
+
+def raise_on_3(ctx: WorkerContext) -> int:
+    """Rank 3 raises while the others wait in a barrier."""
+    if ctx.rank == 3:
+        raise ValueError("boom from three")
+    ctx.barrier()
+    return ctx.rank
+
+
+def kill_pack_of_4(ctx: WorkerContext) -> int:
+    """Rank 4 SIGKILLs its own pack process while the others wait in a barrier."""
+    if ctx.rank == 4:
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)
+    ctx.barrier()
+    return ctx.rank
+
+
+def only_rank0_barrier(ctx: WorkerContext) -> int:
+    """Rank 0 enters a barrier nobody else joins."""
+    if ctx.rank == 0:
+        ctx.barrier()
+    return ctx.rank
+
+
+def wait_forever(ctx: WorkerContext) -> int:
+    """Receive a message that never comes (until cancelled or timed out)."""
+    ctx.recv((ctx.rank + 1) % ctx.size, tag=99)
+    return ctx.rank

@@ -1,0 +1,104 @@
+"""One pack: a process that joins the flare and runs its workers as threads.
+
+``run_pack`` is the only function an executor has to run, which is what lets any executor
+(Parsl HTEX, a process pool, an ``srun`` step via ``python -m xaas_parsl.burst``) host a
+flare. Workers start only after the gang-start barrier, and each stamps its start on its first
+line. A failing worker reports itself through the transport first (so the other packs abort at
+once) and then its pack returns the failure in its result.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from xaas_parsl.burst.context import Placement, WorkerContext
+from xaas_parsl.burst.errors import FlareAborted
+from xaas_parsl.burst.transport.base import Mailbox
+from xaas_parsl.burst.transport.zmq import CLOCK_PINGS, ZmqPackTransport
+
+
+@dataclass(frozen=True)
+class PackSpec:
+    """What a pack needs to know: its flare, its index, the layout, where the driver is."""
+
+    flare_id: str
+    pack: int
+    placement: Placement
+    address: str
+    timeout: float
+    start_timeout: float
+    driver_host: str
+
+
+@dataclass
+class PackResult:
+    """A pack's outcome: results, start/end stamps (own clock) per rank, clock offset."""
+
+    pack: int
+    host: str
+    offset: float
+    results: dict[int, Any] = field(default_factory=dict)
+    starts: dict[int, float] = field(default_factory=dict)
+    ends: dict[int, float] = field(default_factory=dict)
+    error: tuple[int, str, str] | None = None  # (rank, one line, traceback)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
+             kwargs: dict[str, Any] | None = None) -> PackResult:
+    """Join the flare, wait for the gang start, run this pack's workers, return their results."""
+    host = socket.gethostname()
+    mailbox = Mailbox()
+    # Same host, same clock: skip the round trips (an estimate could only add noise).
+    pings = 0 if host == spec.driver_host else CLOCK_PINGS
+    transport = ZmqPackTransport(spec.address, spec.pack, mailbox, clock_pings=pings)
+    try:
+        offset = transport.join(spec.start_timeout)
+        out = PackResult(pack=spec.pack, host=host, offset=offset)
+        lock = threading.Lock()
+
+        def work(rank: int) -> None:
+            start = time.time()
+            try:
+                ctx = WorkerContext(rank=rank, placement=spec.placement, pack=spec.pack,
+                                    flare_id=spec.flare_id, mailbox=mailbox, transport=transport,
+                                    timeout=spec.timeout)
+                value = fn(ctx, *args, **(kwargs or {}))
+                with lock:
+                    out.results[rank] = value
+            except FlareAborted:
+                pass  # a consequence of someone else's failure, already reported
+            except BaseException as exc:
+                message = f"rank {rank} failed: {_one_line(exc)}"
+                trace = traceback.format_exc()
+                with lock:
+                    if out.error is None:
+                        out.error = (rank, message, trace)
+                transport.report_error(rank, message, trace)
+                mailbox.abort(message)
+            finally:
+                with lock:
+                    out.starts[rank] = start
+                    out.ends[rank] = time.time()
+
+        threads = [threading.Thread(target=work, args=(rank,), name=f"burst-rank-{rank}")
+                   for rank in spec.placement.ranks_of(spec.pack)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if out.error is None and mailbox.aborted is not None:
+            out.error = (-1, f"pack {spec.pack} aborted: {mailbox.aborted}", "")
+        return out
+    finally:
+        transport.close()
