@@ -27,6 +27,28 @@ def load_spec_points(app_descriptor: str) -> dict[str, Any]:
     return dict(load_app(app_descriptor).spec().raw)
 
 
+def discover_spec_points(source_dir: str) -> dict[str, Any]:
+    """Specialization points of a CMake project, by static analysis of its build system."""
+    from pathlib import Path
+
+    from xaas_parsl.spec.discover import discover_spec
+
+    return discover_spec(Path(source_dir))
+
+
+def build_ir_bundle(
+    app_descriptor: str, workdir: str, configs: list[str] | None = None
+) -> dict[str, Any]:
+    """Build (or bring up to date) the app's IR bundle; its summary (path, jobs, unique IRs)."""
+    from pathlib import Path
+
+    from xaas_parsl.descriptor import load_app
+    from xaas_parsl.ir.build import build_bundle
+
+    app = load_app(app_descriptor)
+    return build_bundle(app, Path(workdir) / f"{app.name}-ir-bundle", configs, quiet=True)
+
+
 def intersect(
     spec: dict[str, Any], system: dict[str, Any], policy: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -71,6 +93,14 @@ def deploy_source(
     }
 
 
+def matrix_configuration(app_descriptor: str, intersection: dict[str, Any]) -> str:
+    """The build-matrix configuration (``OPENMP+AVX_512``) an intersection's choice selects."""
+    from xaas_parsl.descriptor import load_app
+
+    app = load_app(app_descriptor)
+    return app.config_name(list(app.cmake_args) + list(intersection["choice"]["cmake_args"]))
+
+
 def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str, Any]:
     """Build (or reuse) the app's IR bundle under ``workdir`` and deploy ``configuration``.
 
@@ -81,12 +111,11 @@ def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str
     from pathlib import Path
 
     from xaas_parsl.descriptor import load_app
-    from xaas_parsl.ir.build import build_bundle
     from xaas_parsl.ir.deploy import deploy
 
     app = load_app(app_descriptor)
     start = time.perf_counter()
-    summary = build_bundle(app, Path(workdir) / f"{app.name}-ir-bundle", quiet=True)
+    summary = build_ir_bundle(app_descriptor, workdir)
     deployed = deploy(Path(summary["bundle"]), configuration, quiet=True)
     return {
         "app": app.name,

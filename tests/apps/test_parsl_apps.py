@@ -60,3 +60,20 @@ def test_a_failing_step_fails_the_future_with_its_error(local_parsl: Path,
     cause = root_cause(info.value)
     assert isinstance(cause, PolicyError)
     assert "IBM_VSX" in str(cause)
+
+
+def test_discover_spec_points_app_on_the_example_source(local_parsl: Path) -> None:
+    from xaas_parsl.apps import discover_spec_points
+
+    future = discover_spec_points(str(HEAT2D))
+    spec = future.result(timeout=120)
+    assert future.task_record["executor"] == "login"
+    assert set(spec["simd_vectorization"]) >= {"AVX_512", "SSE4.1", "None"}
+
+
+def test_deploy_and_run_from_the_ir_bundle(local_parsl: Path, tmp_path: Path) -> None:
+    result = deploy_and_run("heat2d", workdir=tmp_path, mode="ir").result(timeout=900)
+    assert result["passed"] is True
+    assert result["deployment"]["mode"] == "ir"
+    bundle = result["deployment"]["bundle"]
+    assert bundle["unique_irs"] < bundle["compile_jobs"]

@@ -13,24 +13,30 @@ Each app declares its executor label (``login`` or ``compute``), which every sit
 """
 
 from xaas_parsl.apps.steps import (
+    build_ir_bundle,
     deploy_and_run,
     deploy_ir,
     deploy_source,
+    discover_spec_points,
     discover_system,
     intersect,
     load_spec_points,
+    matrix_configuration,
     root_cause,
     run_tests,
     summarize,
 )
 
 __all__ = [
+    "build_ir_bundle",
     "deploy_and_run",
     "deploy_ir",
     "deploy_source",
+    "discover_spec_points",
     "discover_system",
     "intersect",
     "load_spec_points",
+    "matrix_configuration",
     "root_cause",
     "run_tests",
     "summarize",

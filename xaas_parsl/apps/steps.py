@@ -31,6 +31,24 @@ def load_spec_points(app_descriptor: str) -> dict[str, Any]:
 
 
 @python_app(executors=["login"])
+def discover_spec_points(source_dir: str) -> dict[str, Any]:
+    """Specialization points of a CMake source tree (static analysis, on the login node)."""
+    from xaas_parsl import steps
+
+    return steps.discover_spec_points(source_dir)
+
+
+@python_app(executors=["compute"])
+def build_ir_bundle(
+    app_descriptor: str, workdir: str, configs: list[str] | None = None
+) -> dict[str, Any]:
+    """Build the app's IR bundle for every matrix configuration (compute node: clang-19)."""
+    from xaas_parsl import steps
+
+    return steps.build_ir_bundle(app_descriptor, workdir, configs)
+
+
+@python_app(executors=["login"])
 def intersect(
     spec: dict[str, Any], system: dict[str, Any], policy: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -48,6 +66,14 @@ def deploy_source(
     from xaas_parsl import steps
 
     return steps.deploy_source(app_descriptor, intersection, workdir)
+
+
+@python_app(executors=["login"])
+def matrix_configuration(app_descriptor: str, intersection: dict[str, Any]) -> str:
+    """The build-matrix configuration an intersection selects (names IR bundle entries)."""
+    from xaas_parsl import steps
+
+    return steps.matrix_configuration(app_descriptor, intersection)
 
 
 @python_app(executors=["compute"])
@@ -94,12 +120,16 @@ def root_cause(exc: BaseException) -> BaseException:
 
 @join_app
 def _deploy_and_run(
-    app_descriptor: str, policy: dict[str, Any] | None, workdir: str
+    app_descriptor: str, policy: dict[str, Any] | None, workdir: str, mode: str
 ) -> AppFuture:
     system = discover_system()
     spec = load_spec_points(app_descriptor)
     chosen = intersect(spec, system, policy)
-    deployment = deploy_source(app_descriptor, chosen, workdir)
+    if mode == "ir":
+        configuration = matrix_configuration(app_descriptor, chosen)
+        deployment = deploy_ir(app_descriptor, configuration, workdir)
+    else:
+        deployment = deploy_source(app_descriptor, chosen, workdir)
     tests = run_tests(app_descriptor, deployment)
     future: AppFuture = summarize(chosen, deployment, tests)
     return future
@@ -111,6 +141,7 @@ def deploy_and_run(
     *,
     policy: dict[str, Any] | None = None,
     workdir: str | Path = ".xaas-deploy",
+    mode: str = "source",
     **config_kwargs: Any,
 ) -> AppFuture:
     """Discover the compute node, choose, build and test ``app``; a future of the summary.
@@ -118,7 +149,13 @@ def deploy_and_run(
     ``app`` is a bundled app name or a path to an ``app.yaml``. When no Parsl config is loaded
     and ``site`` is given, ``xaas_parsl.sites.config(site, **config_kwargs)`` is loaded first.
     ``workdir`` must be visible to the compute nodes (a shared file system on clusters).
+    ``mode``: ``source`` builds the chosen configuration from source; ``ir`` builds the app's IR
+    bundle once (all matrix configurations) and deploys the chosen one by lowering.
     """
+    if mode not in {"source", "ir"}:
+        from xaas_parsl.errors import InputError
+
+        raise InputError(f"deploy mode must be 'source' or 'ir', got {mode!r}")
     import parsl
 
     from xaas_parsl.descriptor import bundled_app, load_app
@@ -133,6 +170,6 @@ def deploy_and_run(
 
         parsl.load(config(site, **config_kwargs))
     future: AppFuture = _deploy_and_run(
-        str(descriptor.path), policy, str(Path(workdir).resolve())
+        str(descriptor.path), policy, str(Path(workdir).resolve()), mode
     )
     return future
