@@ -3,6 +3,6 @@
 # pass "-m slow" to run only those, or any other pytest arguments).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/ruff check xaas_parsl tests benchmarks
+.venv/bin/ruff check xaas_parsl snakemake_executor_plugin_xaas tests benchmarks
 .venv/bin/mypy
 exec .venv/bin/python -m pytest -q "$@"

@@ -14,10 +14,15 @@ import click
 
 from xaas_parsl import __version__
 from xaas_parsl.cli.apps import app_group
+from xaas_parsl.cli.burst import burst_group
 from xaas_parsl.cli.demo import demo
+from xaas_parsl.cli.flow import flow_group
 from xaas_parsl.cli.intersect import intersect_cmd
+from xaas_parsl.cli.ir import ir_group
+from xaas_parsl.cli.profiles import profiles_group
 from xaas_parsl.cli.site import site_group
 from xaas_parsl.cli.spec import spec_group
+from xaas_parsl.cli.steps import deploy_group, run_tests_cmd, spec_points_cmd
 from xaas_parsl.cli.system import system_group
 from xaas_parsl.errors import XaasError
 
@@ -39,6 +44,13 @@ cli.add_command(intersect_cmd)
 cli.add_command(spec_group)
 cli.add_command(app_group)
 cli.add_command(site_group)
+cli.add_command(profiles_group)
+cli.add_command(deploy_group)
+cli.add_command(run_tests_cmd)
+spec_group.add_command(spec_points_cmd)
+cli.add_command(flow_group)
+cli.add_command(burst_group)
+cli.add_command(ir_group)
 
 
 def main(argv: list[str] | None = None) -> int:

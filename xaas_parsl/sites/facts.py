@@ -19,6 +19,8 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 
 SITE_CONFIGS = Path(__file__).resolve().parents[2] / "site_configs"
+#: Environment variable read when no account is given (Parsl configs, profiles, endpoints).
+ACCOUNT_ENV = "XAAS_ACCOUNT"
 
 
 @dataclass(frozen=True)

@@ -30,9 +30,7 @@ from parsl.providers import LocalProvider, PBSProProvider, SlurmProvider
 from parsl.providers.base import ExecutionProvider
 
 from xaas_parsl.errors import InputError, XaasError
-from xaas_parsl.sites.facts import Limits, NodeType, SiteFacts, load_site
-
-ACCOUNT_ENV = "XAAS_ACCOUNT"
+from xaas_parsl.sites.facts import ACCOUNT_ENV, Limits, NodeType, SiteFacts, load_site
 
 # The interchange runs where the driver runs: start it with the driver's own interpreter, so a
 # virtual environment works without being activated (Parsl's default needs it on PATH).
