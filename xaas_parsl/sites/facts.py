@@ -63,6 +63,12 @@ class NodeType:
         return [str(g) for g in range(self.gpus)]
 
 
+def walltime_minutes(walltime: str) -> int:
+    """``HH:MM:SS`` in whole minutes, rounded up (what Slurm's ``--time=<minutes>`` takes)."""
+    hours, minutes, seconds = (int(x) for x in walltime.split(":"))
+    return hours * 60 + minutes + (1 if seconds else 0)
+
+
 @dataclass(frozen=True)
 class Limits:
     """Walltime and node-count limits of a partition or queue."""
@@ -70,6 +76,11 @@ class Limits:
     max_walltime: str | None = None
     min_nodes: int | None = None
     max_nodes: int | None = None
+
+    @property
+    def max_minutes(self) -> int | None:
+        """The walltime limit in whole minutes, or ``None`` when there is none."""
+        return walltime_minutes(self.max_walltime) if self.max_walltime else None
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,19 @@ class SiteFacts:
     worker_init: tuple[str, ...]
     filesystems: str | None
     path: Path
+
+    def slurm_options(self, node: NodeType, nodes: int) -> list[str]:
+        """sbatch options the site needs beyond partition/account/nodes: the uenv and its view
+        (Alps) and the hosts of the node type (Ault). Shared by the Parsl config (as
+        ``#SBATCH`` lines) and the Snakemake profiles (as ``slurm_extra``)."""
+        options = []
+        if self.uenv:
+            options.append(f"--uenv={self.uenv}")
+            if self.uenv_view:
+                options.append(f"--view={self.uenv_view}")
+        if node.nodelist:
+            options.append(f"--nodelist={','.join(node.hosts_for(nodes))}")
+        return options
 
     def node_type(self, name: str | None = None) -> NodeType:
         """A node type by name (default: the site's default); unknown names are an error."""

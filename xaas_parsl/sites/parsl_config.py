@@ -30,7 +30,14 @@ from parsl.providers import LocalProvider, PBSProProvider, SlurmProvider
 from parsl.providers.base import ExecutionProvider
 
 from xaas_parsl.errors import InputError, XaasError
-from xaas_parsl.sites.facts import ACCOUNT_ENV, Limits, NodeType, SiteFacts, load_site
+from xaas_parsl.sites.facts import (
+    ACCOUNT_ENV,
+    Limits,
+    NodeType,
+    SiteFacts,
+    load_site,
+    walltime_minutes,
+)
 
 # The interchange runs where the driver runs: start it with the driver's own interpreter, so a
 # virtual environment works without being activated (Parsl's default needs it on PATH).
@@ -83,18 +90,13 @@ class SitePBSProProvider(PBSProProvider):
         return job_id
 
 
-def _minutes(walltime: str) -> int:
-    hours, minutes, seconds = (int(x) for x in walltime.split(":"))
-    return hours * 60 + minutes + (1 if seconds else 0)
-
-
 def _check_request(site: SiteFacts, where: str | None, limits: Limits, nodes: int,
                    walltime: str) -> None:
     if not re.fullmatch(r"\d{1,3}:[0-5]\d:[0-5]\d", walltime):
         raise InputError(f"walltime {walltime!r} is not HH:MM:SS")
     if nodes < 1:
         raise InputError(f"nodes must be at least 1, got {nodes}")
-    if limits.max_walltime and _minutes(walltime) > _minutes(limits.max_walltime):
+    if limits.max_minutes and walltime_minutes(walltime) > limits.max_minutes:
         raise InputError(f"walltime {walltime} exceeds {site.name} {where}'s limit "
                          f"{limits.max_walltime}")
     if limits.max_nodes and nodes > limits.max_nodes:
@@ -111,16 +113,8 @@ def worker_init(site: SiteFacts, extra: str = "") -> str:
     return "\n".join(lines)
 
 
-def _slurm_options(site: SiteFacts, node: NodeType, nodes: int, exclusive: bool) -> str:
-    lines = []
-    if site.uenv:
-        lines.append(f"#SBATCH --uenv={site.uenv}")
-        if site.uenv_view:
-            lines.append(f"#SBATCH --view={site.uenv_view}")
-    if node.nodelist:
-        lines.append(f"#SBATCH --nodelist={','.join(node.hosts_for(nodes))}")
-    if not exclusive:
-        lines.append("#SBATCH --oversubscribe")
+def _slurm_options(site: SiteFacts, node: NodeType, nodes: int) -> str:
+    lines = [f"#SBATCH {option}" for option in site.slurm_options(node, nodes)]
     return "\n".join(lines) + ("\n" if lines else "")
 
 
@@ -158,7 +152,7 @@ def compute_provider(
             site=site.name, account_required=site.account_required,
             partition=where, account=account, nodes_per_block=nodes, walltime=wall,
             gpus_per_node=node.gpus or None, init_blocks=1, min_blocks=0, max_blocks=max_blocks,
-            scheduler_options=_slurm_options(site, node, nodes, exclusive=True), worker_init=init,
+            scheduler_options=_slurm_options(site, node, nodes), worker_init=init,
             launcher=_launcher(site), exclusive=True,
         )
     options = f"#PBS -l filesystems={site.filesystems}\n" if site.filesystems else ""

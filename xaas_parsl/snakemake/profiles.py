@@ -42,7 +42,7 @@ from xaas_parsl.sites.facts import (
     load_site,
 )
 from xaas_parsl.snakemake import pbs_status
-from xaas_parsl.snakemake.rules import hhmmss, limit_minutes
+from xaas_parsl.snakemake.rules import hhmmss
 
 PROFILE_DIR = "snakemake"
 SITE_CONFIG_FILE = "xaas.yaml"
@@ -115,7 +115,7 @@ def plugin_guard(name: str, executor: str) -> dict[str, object]:
 
 
 def _default_runtime(site: SiteFacts) -> int:
-    cap = limit_minutes(site.partition()[1])
+    cap = site.partition()[1].max_minutes
     return min(DEFAULT_RUNTIME, cap) if cap else DEFAULT_RUNTIME
 
 
@@ -128,15 +128,8 @@ def _slurm(site: SiteFacts, node: NodeType, name: str) -> dict[str, object]:
     # leave memory to the partition's default (the whole node on exclusive nodes).
     resources["mem_mb"] = 0
     resources["runtime"] = _default_runtime(site)
-    extra = []
-    if site.uenv:
-        extra.append(f"--uenv={site.uenv}")
-        if site.uenv_view:
-            extra.append(f"--view={site.uenv_view}")
-    if node.nodelist:
-        # Slurm's --nodelist requires every listed node; a one-node job gets the node type's
-        # first host, as the Parsl config does (NodeType.hosts_for).
-        extra.append(f"--nodelist={','.join(node.hosts_for(1))}")
+    # One-node jobs: a node type's --nodelist gets its first host (NodeType.hosts_for).
+    extra = site.slurm_options(node, 1)
     if extra:
         resources["slurm_extra"] = _quoted(" ".join(extra))
     return {"executor": "slurm", "jobs": DEFAULT_JOBS, "latency-wait": 60,

@@ -57,14 +57,6 @@ def hhmmss(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}:00"
 
 
-def limit_minutes(limits: Limits) -> int | None:
-    """A partition's walltime limit in whole minutes, or None when it has none."""
-    if not limits.max_walltime:
-        return None
-    hours, minutes, seconds = (int(x) for x in limits.max_walltime.split(":"))
-    return hours * 60 + minutes + (1 if seconds else 0)
-
-
 @dataclass(frozen=True)
 class AppEntry:
     """An application the workflow can deploy: its descriptor and, optionally, the
@@ -186,7 +178,7 @@ class XaasRules:
 
     def runtime(self, step: str) -> int:
         """The step's runtime wish in minutes, capped by the partition's walltime limit."""
-        cap = limit_minutes(self.limits)
+        cap = self.limits.max_minutes
         minutes = STEPS[step].minutes
         return min(minutes, cap) if cap else minutes
 
