@@ -314,31 +314,26 @@ def test_cli_reports_level_and_speed(build: Builder) -> None:
 # ---------------------------------------------------------------------------------------------
 
 
-def test_neon_kernel_compiles_freestanding_for_aarch64(tmp_path: Path) -> None:
+def compile_kernel_freestanding(tmp_path: Path, target: str, kernel: str,
+                                flags: list[str]) -> bytes:
+    """Compile one kernel file with clang-19 for ``target`` without any libstdc++ headers and
+    return the object's first bytes (the ELF header)."""
     clang = shutil.which("clang++-19")
     if clang is None:
         pytest.skip("clang++-19 is not installed")
-    obj = tmp_path / "stencil_neon.o"
-    proc = run(
-        [
-            clang,
-            "--target=aarch64-linux-gnu",
-            "-ffreestanding",
-            "-std=c++17",
-            "-O2",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-c",
-            str(APP / "src/kernels/stencil_neon.cpp"),
-            "-o",
-            str(obj),
-        ]
-    )
+    obj = tmp_path / "kernel.o"
+    proc = run([clang, f"--target={target}", "-ffreestanding", "-std=c++17", "-O2", "-Wall",
+                "-Wextra", "-Werror", *flags, "-c", str(APP / "src/kernels" / kernel),
+                "-o", str(obj)])
     assert proc.returncode == 0, output_of(proc)
     header = obj.read_bytes()[:20]
     assert header[:4] == b"\x7fELF"
     assert header[4] == 2 and header[5] == 1  # ELFCLASS64, little-endian
+    return header
+
+
+def test_neon_kernel_compiles_freestanding_for_aarch64(tmp_path: Path) -> None:
+    header = compile_kernel_freestanding(tmp_path, "aarch64-linux-gnu", "stencil_neon.cpp", [])
     (e_machine,) = struct.unpack_from("<H", header, 18)
     assert e_machine == 183  # EM_AARCH64
 
@@ -353,29 +348,8 @@ def test_neon_kernel_compiles_freestanding_for_aarch64(tmp_path: Path) -> None:
     ],
 )
 def test_x86_kernels_compile_freestanding(tmp_path: Path, kernel: str, flags: list[str]) -> None:
-    clang = shutil.which("clang++-19")
-    if clang is None:
-        pytest.skip("clang++-19 is not installed")
-    obj = tmp_path / "kernel.o"
-    proc = run(
-        [
-            clang,
-            "--target=x86_64-linux-gnu",
-            "-ffreestanding",
-            "-std=c++17",
-            "-O2",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            *flags,
-            "-c",
-            str(APP / "src/kernels" / kernel),
-            "-o",
-            str(obj),
-        ]
-    )
-    assert proc.returncode == 0, output_of(proc)
-    (e_machine,) = struct.unpack_from("<H", obj.read_bytes(), 18)
+    header = compile_kernel_freestanding(tmp_path, "x86_64-linux-gnu", kernel, flags)
+    (e_machine,) = struct.unpack_from("<H", header, 18)
     assert e_machine == 62  # EM_X86_64
 
 
