@@ -15,11 +15,15 @@ import click
 from xaas_parsl import __version__
 from xaas_parsl.cli.apps import app_group
 from xaas_parsl.cli.burst import burst_group
+from xaas_parsl.cli.container import container_group
 from xaas_parsl.cli.demo import demo
 from xaas_parsl.cli.flow import flow_group
+from xaas_parsl.cli.images import images_group
+from xaas_parsl.cli.flow_translate import serve_cmd, translate_cmd
 from xaas_parsl.cli.intersect import intersect_cmd
 from xaas_parsl.cli.ir import ir_group
 from xaas_parsl.cli.profiles import profiles_group
+from xaas_parsl.cli.run import run_cmd
 from xaas_parsl.cli.site import site_group
 from xaas_parsl.cli.spec import spec_group
 from xaas_parsl.cli.steps import deploy_group, run_tests_cmd, spec_points_cmd
@@ -49,8 +53,13 @@ cli.add_command(deploy_group)
 cli.add_command(run_tests_cmd)
 spec_group.add_command(spec_points_cmd)
 cli.add_command(flow_group)
+flow_group.add_command(translate_cmd)
+flow_group.add_command(serve_cmd)
 cli.add_command(burst_group)
 cli.add_command(ir_group)
+cli.add_command(images_group)
+cli.add_command(container_group)
+cli.add_command(run_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,163 @@
+"""Translating SeBS-Flow workflows between providers: ``translate(source, to)``.
+
+Every translation goes through the typed model (``xaas_parsl.flow.model``): a source dialect is
+parsed (SeBS JSON/YAML by the flow loader, ASL by ``asl_parse``, Cloud Workflows YAML by
+``gcp_parse``) into a checked ``Workflow``, and an emitter writes the target (``sebs``, ``asl``,
+``gcp``, ``durable``, ``cncf``). The model is the reference semantics the local executor runs, so
+"A → B" is "A → model → B" and each emitter/parser is tested once against the executor instead of
+every pair against every other.
+
+The source dialect is detected from the content (``--from`` overrides): an object with ``root``
+and ``states`` whose state types are lowercase is SeBS; ``StartAt`` + ``States`` is ASL; a YAML
+mapping with ``main`` holding ``steps`` (or a top-level step list) is Cloud Workflows.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.fileio import read_text
+from xaas_parsl.flow.load import load_workflow
+from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow, walk
+from xaas_parsl.flow.translate.endpoints import Endpoints, Provider, load_endpoints
+
+TARGETS = ("sebs", "asl", "gcp", "durable", "cncf")
+SOURCES = ("sebs", "asl", "gcp")
+_PROVIDER: dict[str, Provider] = {"asl": "aws", "gcp": "gcp", "cncf": "gcp", "durable": "azure"}
+
+
+@dataclass
+class Translation:
+    """The target ``text`` (single-file targets) or the ``files`` written (durable), and the
+    warnings to show the user (one line each)."""
+
+    target: str
+    text: str | None = None
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def detect(text: str, path: str | Path) -> str:
+    """``sebs``, ``asl`` or ``gcp`` from the content; ``InputError`` when it is none of them."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            raise InputError("neither JSON nor YAML: cannot tell the dialect (use --from)",
+                             path) from None
+    if isinstance(data, dict):
+        if "StartAt" in data and "States" in data:
+            return "asl"
+        states = data.get("states")
+        if "root" in data and isinstance(states, dict) and all(
+                isinstance(s, dict) and str(s.get("type", "")).islower()
+                for s in states.values()):
+            return "sebs"
+        main = data.get("main")
+        if isinstance(main, dict) and "steps" in main:
+            return "gcp"
+    if isinstance(data, list) and data and all(isinstance(s, dict) and len(s) == 1
+                                               for s in data):
+        return "gcp"
+    raise InputError("cannot tell the dialect: expected SeBS (root + states), ASL (StartAt + "
+                     "States) or Cloud Workflows (main: {steps: ...}); use --from", path)
+
+
+def _line(text: str, name: str) -> str:
+    found = re.search(re.escape(json.dumps(name)) + r"\s*:|^\s*-?\s*" + re.escape(name)
+                      + r"\s*:", text, re.MULTILINE)
+    return f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
+
+
+def _check_mapping(wf: Workflow, endpoints: Endpoints, provider: Provider, text: str) -> None:
+    """A function missing from the mapping: one line naming the state, its line, the file."""
+    for _, state in walk(wf.scope):
+        if isinstance(state, Task | Loop | Repeat):
+            try:
+                endpoints.check([state.call.func_name], provider)
+            except InputError as exc:
+                raise InputError(f"state {state.name!r}{_line(text, state.name)}: "
+                                 f"{exc.problem} ({exc.path})", wf.source) from None
+
+
+def _backend(module: str, name: str) -> Callable[..., Any]:
+    """An emitter/parser of this package by name, imported on first use (each pulls its own
+    dependencies; a missing one is reported as a tool error, not a traceback)."""
+    try:
+        found: Callable[..., Any] = getattr(
+            importlib.import_module(f"xaas_parsl.flow.translate.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise ToolError(f"translator part {module}.{name} is not available: {exc}") from None
+    return found
+
+
+def read_source(path: Path, text: str, from_: str | None, endpoints: Endpoints,
+                warnings: list[str]) -> Workflow:
+    """Any source dialect → checked ``Workflow``."""
+    dialect = from_ or detect(text, path)
+    if dialect == "sebs":
+        return load_workflow(path)
+    if dialect == "asl":
+        from xaas_parsl.flow.translate.asl_parse import parse_asl
+
+        return parse_asl(text, str(path), endpoints.func_for, warnings)
+    if dialect == "gcp":
+        parse_gcp = _backend("gcp_parse", "parse_gcp")
+
+        def func_for_url(url: str) -> str:
+            try:
+                return endpoints.func_for(url)
+            except ValueError as exc:
+                raise InputError(str(exc), path) from None
+
+        wf: Workflow = parse_gcp(text, str(path), func_for_url)
+        return wf
+    raise InputError(f"unknown source dialect {dialect!r} (one of {', '.join(SOURCES)})", path)
+
+
+def translate(source_path: str | Path, to: str, from_: str | None = None,
+              mapping: str | Path | None = None, endpoint_base: str | None = None,
+              out_dir: str | Path | None = None) -> Translation:
+    """Translate the definition at ``source_path`` to ``to``; see the module docstring."""
+    if to not in TARGETS:
+        raise InputError(f"unknown target {to!r} (one of {', '.join(TARGETS)})")
+    path = Path(source_path)
+    text = read_text(path)
+    endpoints = load_endpoints(mapping, endpoint_base)
+    result = Translation(to)
+    wf = read_source(path, text, from_, endpoints, result.warnings)
+    if to in _PROVIDER:
+        _check_mapping(wf, endpoints, _PROVIDER[to], text)
+    if to == "sebs":
+        from xaas_parsl.flow.translate.sebs_emit import emit_sebs
+
+        result.text = json.dumps(emit_sebs(wf), indent=2) + "\n"
+    elif to == "asl":
+        from xaas_parsl.flow.translate.asl_emit import emit_asl_data
+
+        machine, warnings = emit_asl_data(wf, endpoints.aws)
+        result.text = json.dumps(machine, indent=2) + "\n"
+        result.warnings.extend(warnings)
+        result.warnings.append("Step Functions limits state data (the payload) to 256 KiB; "
+                               "larger payloads fail with States.DataLimitExceeded")
+    elif to == "gcp":
+        result.text = str(_backend("gcp_emit", "emit_gcp")(wf, endpoints.gcp))
+    elif to == "cncf":
+        result.text = str(_backend("cncf", "emit_cncf")(wf, endpoints.gcp))
+    else:
+        if out_dir is None:
+            raise InputError("--to durable writes a function app: give -o DIR", path)
+        emit_durable = _backend("durable", "emit_durable")
+        result.files = [Path(p) for p in emit_durable(wf, endpoints.azure, Path(out_dir))]
+    return result
