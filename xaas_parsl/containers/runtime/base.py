@@ -40,6 +40,7 @@ class MpiRequest:
 
     ranks: int = 1
     use_host_mpi: bool = True
+    ranks_per_node: int | None = None  # None: the launcher's default (Aurora: one per GPU tile)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,227 @@
+"""Podman for real: a registry-free image (one static binary) imported, run, saved, loaded, and
+moved to and from the Docker engine when one answers. Every Podman call uses a private store
+(``--root``/``--runroot`` in a temporary directory, vfs driver), never the machine's."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from xaas_parsl.containers.export import read_archive
+from xaas_parsl.containers.runtime.base import Bind, GpuRequest, MpiRequest, RunSpec
+from xaas_parsl.containers.runtime.podman import PodmanRuntime, inherited_ulimits
+from xaas_parsl.errors import InputError, ToolError
+
+HELLO_C = Path(__file__).with_name("hello.c")
+IMAGE = "localhost/xaas-hello:test"
+needs_podman = pytest.mark.skipif(shutil.which("podman") is None,
+                                  reason="podman is not installed (apt-get install podman)")
+
+
+def private_podman(root: Path) -> PodmanRuntime:
+    """A Podman whose storage lives under ``root`` (vfs: no overlay mounts needed); podman
+    limits the runroot path to 50 characters, so that one is a short directory in /tmp."""
+    runroot = tempfile.mkdtemp(prefix="xaas-rr-", dir="/tmp")
+    return PodmanRuntime(root=root / "storage", runroot=runroot, storage_driver="vfs")
+
+
+def reset(runtime: PodmanRuntime) -> None:
+    """Remove a private store's images, containers and run directory."""
+    subprocess.run([*runtime.base_argv(), "system", "reset", "--force"],
+                   capture_output=True, check=False, timeout=120)
+    if runtime.runroot:
+        shutil.rmtree(runtime.runroot, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    work = tmp_path_factory.mktemp("rootfs")
+    binary = work / "hello"
+    proc = subprocess.run(["gcc", "-static", "-Os", "-o", str(binary), str(HELLO_C)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"static linking is not possible here: {proc.stderr.strip()[-200:]}")
+    tarball = work / "rootfs.tar"
+    with tarfile.open(tarball, "w") as tar:
+        for name in ("bin", "data", "tmp"):
+            info = tarfile.TarInfo(name)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if name == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(binary, arcname="bin/hello")
+    return tarball
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanRuntime]:
+    """A private Podman store for the whole session (removed afterwards)."""
+    if shutil.which("podman") is None:
+        pytest.skip("podman is not installed (apt-get install podman)")
+    root = tmp_path_factory.mktemp("podman")
+    runtime = private_podman(root)
+    yield runtime
+    reset(runtime)
+
+
+@pytest.fixture(scope="session")
+def hello_image(podman: PodmanRuntime, hello_rootfs: Path) -> str:
+    """``localhost/xaas-hello:test`` imported into the private store, with CMD/ENV/LABEL."""
+    podman.import_rootfs(hello_rootfs, IMAGE, changes=[
+        'CMD ["/bin/hello"]', "ENV XAAS_GREETING=hi", "LABEL org.xaas.app=hello",
+        "WORKDIR /data"])
+    return IMAGE
+
+
+def test_run_as_user_without_network_with_read_only_bind(podman: PodmanRuntime,
+                                                         hello_image: str, tmp_path: Path) -> None:
+    data = tmp_path / "input.txt"
+    data.write_text("payload 42\n")
+    base = RunSpec(image=hello_image, command=(), user="1234:2345",
+                   binds=(Bind(str(data), "/data/input.txt", read_only=True),))
+
+    def run(*command: str) -> tuple[int, str]:
+        result = podman.run(RunSpec(**{**base.__dict__, "command": command}), timeout_s=60)
+        return result.exit_code, result.stdout + result.stderr
+
+    assert run("/bin/hello", "id") == (0, "uid=1234 gid=2345\n")
+    assert run("/bin/hello", "cat", "/data/input.txt") == (0, "payload 42\n")
+    code, out = run("/bin/hello", "write", "/data/input.txt")
+    assert code == 4 and "Read-only file system" in out
+    assert data.read_text() == "payload 42\n"
+    code, out = run("/bin/hello", "netdev")
+    interfaces = {line.split(":")[0].strip() for line in out.splitlines()[2:]}
+    assert code == 0 and interfaces == {"lo"}  # --network none: loopback only
+    assert run("/bin/hello", "env", "XAAS_GREETING") == (0, "hi\n")  # image ENV kept
+    assert run("/bin/hello", "exit", "7")[0] == 7
+
+
+def test_default_user_is_the_invoking_user_and_binds_can_be_writable(
+        podman: PodmanRuntime, hello_image: str, tmp_path: Path) -> None:
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    spec = RunSpec(image=hello_image, command=("/bin/hello", "write", "/out/f"),
+                   binds=(Bind(str(out_dir), "/out", read_only=False),))
+    result = podman.run(spec, timeout_s=60)
+    assert result.exit_code == 0, result.stderr
+    assert (out_dir / "f").read_text() == "x"
+    assert (out_dir / "f").stat().st_uid == os.getuid()
+    assert result.seconds > 0
+
+
+def test_save_load_round_trip_between_private_stores(podman: PodmanRuntime, hello_image: str,
+                                                     tmp_path: Path) -> None:
+    archive = podman.save_archive(hello_image, tmp_path / "hello.tar")
+    config = read_archive(archive)
+    assert config.repo_tags == (hello_image,)
+    assert config.cmd == ("/bin/hello",) and config.labels == {"org.xaas.app": "hello"}
+    assert ("XAAS_GREETING", "hi") in config.env and config.workdir == "/data"
+    assert not list(tmp_path.glob(".*.tmp"))  # written atomically
+    other = private_podman(tmp_path / "other")
+    try:
+        assert other.load_archive(archive) == [hello_image]
+        result = other.run(RunSpec(image=hello_image, command=("/bin/hello",)), timeout_s=60)
+        assert (result.exit_code, result.stdout) == (0, "hello from xaas\n")
+    finally:
+        reset(other)
+
+
+def _docker_client():  # type: ignore[no-untyped-def]
+    try:
+        from xaas_parsl.containers.engine import connect
+    except ImportError:
+        pytest.skip("the Docker engine module is not there")
+    try:
+        return connect(timeout=60)
+    except ToolError as exc:
+        pytest.skip(f"no Docker engine: {exc}")
+
+
+def test_images_move_between_podman_and_docker(podman: PodmanRuntime, hello_image: str,
+                                               hello_rootfs: Path, tmp_path: Path) -> None:
+    client = _docker_client()
+    to_docker, imported = "localhost/xaas-hello:from-podman", "xaas-hello-imported:test"
+    try:
+        # podman -> docker: docker-archive saved by podman, loaded by the engine
+        archive = podman.save_archive(hello_image, tmp_path / "p.tar")
+        with open(archive, "rb") as handle:
+            loaded = client.images.load(handle.read())
+        loaded[0].tag(to_docker)
+        out = client.containers.run(to_docker, ["/bin/hello", "id"], user="1000:1000",
+                                    network_mode="none", remove=True)
+        assert out.decode() == "uid=1000 gid=1000\n"
+        # docker import of the same rootfs, then docker -> podman via save/load
+        client.api.import_image_from_file(str(hello_rootfs), repository="xaas-hello-imported",
+                                          tag="test")
+        back = tmp_path / "d.tar"
+        with open(back, "wb") as handle:
+            for chunk in client.images.get(imported).save(named=True):
+                handle.write(chunk)
+        names = podman.load_archive(back)
+        assert any(name.endswith("xaas-hello-imported:test") for name in names)
+        result = podman.run(RunSpec(image=names[0], command=("/bin/hello", "id"),
+                                    user="1000:1000"), timeout_s=60)
+        assert (result.exit_code, result.stdout) == (0, "uid=1000 gid=1000\n")
+    finally:
+        for ref in (to_docker, imported):
+            with contextlib.suppress(Exception):  # cleanup only
+                client.images.remove(ref, force=True)
+        client.close()
+
+
+def test_missing_image_is_one_clear_error(podman: PodmanRuntime, tmp_path: Path) -> None:
+    spec = RunSpec(image="localhost/no-such-image:1", command=("/bin/true",))
+    with pytest.raises(InputError, match="no such image in the podman store") as err:
+        podman.run(spec)
+    assert err.value.path == "localhost/no-such-image:1"
+    with pytest.raises(InputError, match="no such image"):
+        podman.save_archive("localhost/no-such-image:1", tmp_path / "x.tar")
+    assert not (tmp_path / "x.tar").exists()
+    with pytest.raises(InputError, match="no such archive"):
+        podman.load_archive(tmp_path / "missing.tar")
+
+
+def test_podman_not_installed_names_the_tool() -> None:
+    runtime = PodmanRuntime(executable="podman-not-installed-here")
+    assert not runtime.available()
+    with pytest.raises(ToolError, match="podman"):
+        runtime.run(RunSpec(image="x", command=("true",)))
+
+
+def test_run_argv_follows_podman_syntax() -> None:
+    runtime = PodmanRuntime(root="/r", runroot="/rr", storage_driver="vfs",
+                            ulimits=["--ulimit", "nofile=1024:1024"])
+    spec = RunSpec(image="img:1", command=("app", "--x"), user="1:2",
+                   binds=(Bind("/src", "/dst"), Bind("/w", "/w", read_only=False)),
+                   env=(("A", "b c"),), workdir="/dst", gpus=GpuRequest("nvidia", 2))
+    assert runtime.run_argv(spec) == [
+        "podman", "--root", "/r", "--runroot", "/rr", "--storage-driver", "vfs", "run", "--rm",
+        "--pull=never", "--network=none", "--user=1:2", "--ulimit", "nofile=1024:1024",
+        "--volume", "/src:/dst:ro", "--volume", "/w:/w:rw", "--env", "A=b c",
+        "--workdir", "/dst", "--device", "nvidia.com/gpu=0", "--device", "nvidia.com/gpu=1",
+        "img:1", "app", "--x"]
+    intel = RunSpec(image="i", command=("a",), gpus=GpuRequest("intel"))
+    assert runtime.run_argv(intel)[-4:] == ["--device", "/dev/dri", "i", "a"]
+    default_user = runtime.run_argv(RunSpec(image="i", command=("a",)))
+    assert f"--user={os.getuid()}:{os.getgid()}" in default_user
+    with pytest.raises(InputError, match="no MPI hook"):
+        runtime.run_argv(RunSpec(image="i", command=("a",), mpi=MpiRequest(ranks=4)))
+
+
+def test_inherited_ulimits_never_exceed_the_callers_limits() -> None:
+    import resource
+
+    values = dict(arg.split("=", 1) for arg in inherited_ulimits() if "=" in arg)
+    soft, hard = (int(x) for x in values["nofile"].split(":"))
+    assert soft == hard <= resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
+    assert int(values["nproc"].split(":")[1]) <= pid_max

@@ -1,0 +1,415 @@
+"""Shipping images to sites without a registry: ``xaas images export IMAGE --for TOOL``.
+
+Every site tool imports something a local engine can write: Sarus and Apptainer read a
+docker-archive tar (``sarus load``, ``Bootstrap: docker-archive``); Enroot/Pyxis and the CSCS
+Container Engine run squashfs images, which we make from the archive's flattened layers with
+``mksquashfs``. So one primitive is needed from an engine, "save this image as a
+docker-archive tar" (``ArchiveSaver``), and Podman and Docker both provide it.
+
+Each export is a directory holding the files to copy and a ``README.txt`` with the exact
+commands to run on the site; it appears atomically (built in a sibling temporary directory and
+renamed), so an interrupted export never leaves a half-written directory behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import shutil
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from xaas_parsl.containers.runtime.apptainer import ApptainerRuntime, render_def
+from xaas_parsl.containers.runtime.base import GpuRequest, RunSpec
+from xaas_parsl.containers.runtime.cscs_ce import ContainerEngineRuntime
+from xaas_parsl.containers.runtime.launch import SiteShape
+from xaas_parsl.containers.runtime.sarus import SarusRuntime, loaded_name
+from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.sites.facts import SiteFacts
+
+#: Export targets: the site tool that will import the files.
+TARGETS = ("sarus", "apptainer", "enroot", "edf")
+#: ``save(image, dest)`` writes ``image`` as a docker-archive tar at ``dest``.
+ArchiveSaver = Callable[[str, Path], Path]
+
+
+@dataclass(frozen=True)
+class ImageConfig:
+    """The parts of an image configuration a site recipe carries over."""
+
+    repo_tags: tuple[str, ...]
+    env: tuple[tuple[str, str], ...]
+    entrypoint: tuple[str, ...]
+    cmd: tuple[str, ...]
+    workdir: str | None
+    labels: dict[str, str]
+    architecture: str | None
+    layers: tuple[str, ...]
+
+    @property
+    def command(self) -> tuple[str, ...]:
+        """What ``docker run IMAGE`` would start (entrypoint + cmd)."""
+        return (*self.entrypoint, *self.cmd)
+
+
+@dataclass
+class ExportResult:
+    """What an export wrote and what to run on the site."""
+
+    target: str
+    directory: Path
+    files: list[str]
+    commands: list[str] = field(default_factory=list)
+
+
+def read_archive(archive: Path) -> ImageConfig:
+    """Read ``manifest.json`` and the image configuration of a docker-archive tar."""
+    try:
+        with tarfile.open(archive) as tar:
+            manifest = json.loads(_member_bytes(tar, "manifest.json"))
+            if not isinstance(manifest, list) or len(manifest) != 1:
+                raise InputError("a docker-archive with exactly one image is expected", archive)
+            entry = manifest[0]
+            config = json.loads(_member_bytes(tar, entry["Config"]))
+    except (tarfile.TarError, OSError, KeyError, json.JSONDecodeError) as exc:
+        raise InputError(f"not a docker-archive tar ({exc})", archive) from None
+    inner: dict[str, Any] = config.get("config") or {}
+    env = tuple(tuple(item.split("=", 1)) for item in inner.get("Env") or [] if "=" in item)
+    return ImageConfig(
+        repo_tags=tuple(entry.get("RepoTags") or ()),
+        env=env,
+        entrypoint=tuple(inner.get("Entrypoint") or ()),
+        cmd=tuple(inner.get("Cmd") or ()),
+        workdir=inner.get("WorkingDir") or None,
+        labels=dict(inner.get("Labels") or {}),
+        architecture=config.get("architecture"),
+        layers=tuple(entry["Layers"]),
+    )
+
+
+def _member_bytes(tar: tarfile.TarFile, name: str) -> bytes:
+    handle = tar.extractfile(name)
+    if handle is None:
+        raise KeyError(name)
+    return handle.read()
+
+
+def flatten(archive: Path, rootfs: Path) -> None:
+    """Apply the archive's layers in order into ``rootfs``, honouring OCI whiteouts.
+
+    ``.wh.NAME`` deletes NAME from lower layers and ``.wh..wh..opq`` empties its directory;
+    members that would escape ``rootfs`` (``..``, symlinked parents) and device nodes are
+    skipped.
+    """
+    config = read_archive(archive)
+    rootfs.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(archive) as outer:
+        for layer_name in config.layers:
+            handle = outer.extractfile(layer_name)
+            if handle is None:
+                raise InputError(f"layer {layer_name} missing", archive)
+            with tarfile.open(fileobj=handle, mode="r:*") as layer:
+                _apply_layer(layer, rootfs)
+
+
+def _inside(rootfs: Path, path: PurePosixPath) -> bool:
+    """Whether writing ``path`` stays in ``rootfs``: no ``..`` and no symlinked parent (a
+    layer's ``etc -> /etc`` must not let a later ``etc/passwd`` write the host's file)."""
+    if any(part == ".." for part in path.parts):
+        return False
+    current = rootfs
+    for part in path.parts[:-1]:
+        current = current / part
+        if current.is_symlink():
+            return False
+    return True
+
+
+def _apply_layer(layer: tarfile.TarFile, rootfs: Path) -> None:
+    for member in layer:
+        path = PurePosixPath(member.name.lstrip("/"))
+        if not path.parts or not _inside(rootfs, path):
+            continue
+        if member.isdev() or member.isfifo():
+            continue  # device nodes come from the runtime's /dev, never from the image
+        if member.islnk() and not _inside(rootfs, PurePosixPath(member.linkname.lstrip("/"))):
+            continue
+        base = path.name
+        target = rootfs / path
+        if base == ".wh..wh..opq":
+            for child in list(target.parent.iterdir()) if target.parent.is_dir() else []:
+                _remove(child)
+            continue
+        if base.startswith(".wh."):
+            _remove(target.parent / base[len(".wh."):])
+            continue
+        if target.is_symlink() or (target.exists() and not (member.isdir() and target.is_dir())):
+            _remove(target)
+        # links may be absolute (they resolve inside the container); _inside() above is what
+        # keeps writes in rootfs, so the permissive filter is safe here
+        layer.extract(member, rootfs, numeric_owner=True, filter="fully_trusted")
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def make_squashfs(rootfs: Path, out: Path) -> Path:
+    """``mksquashfs ROOTFS OUT``; without root the files are owned by root in the image."""
+    if shutil.which("mksquashfs") is None:
+        raise ToolError("mksquashfs is not installed (apt-get install squashfs-tools)")
+    argv = ["mksquashfs", str(rootfs), str(out), "-noappend", "-no-progress", "-quiet"]
+    if os.geteuid() != 0:
+        argv.append("-all-root")
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ToolError(f"mksquashfs failed (exit {proc.returncode}): {last}")
+    return out
+
+
+def site_name(image: str) -> str:
+    """The image name without the local-store prefix (``localhost/x:1`` → ``x:1``)."""
+    for prefix in ("localhost/", "docker.io/library/", "docker.io/"):
+        if image.startswith(prefix):
+            return image[len(prefix):]
+    return image
+
+
+def file_stem(image: str) -> str:
+    """A file name for ``image`` (``xaas/app:1.0`` → ``xaas_app_1.0``)."""
+    stem = "".join(c if c.isalnum() or c in "._-" else "_" for c in site_name(image))
+    return stem.strip("._") or "image"
+
+
+def _shape(site: SiteFacts | None, node_type: str | None, launcher: str) -> SiteShape:
+    if site is None:
+        return SiteShape(launcher=launcher)
+    from xaas_parsl.containers.runtime.registry import site_shape
+
+    return site_shape(site, node_type)
+
+
+def _gpus(site: SiteFacts | None, node_type: str | None) -> GpuRequest | None:
+    if site is None:
+        return None
+    node = site.node_type(node_type)
+    if node.gpus and node.gpu_vendor in ("nvidia", "amd", "intel"):
+        return GpuRequest(vendor=node.gpu_vendor)  # type: ignore[arg-type]
+    return None
+
+
+def _argv_line(argv: Sequence[str]) -> str:
+    return shlex.join(argv)
+
+
+def export_image(image: str, target: str, out_dir: Path, save: ArchiveSaver, *,
+                 site: SiteFacts | None = None, node_type: str | None = None,
+                 site_dir: str | None = None, command: Sequence[str] = ()) -> ExportResult:
+    """Write what ``target``'s tool imports for ``image`` into ``out_dir`` (atomically).
+
+    ``site_dir``: the absolute directory the files will be copied to on the site (the EDF
+    needs an absolute image path); default: ``out_dir``'s absolute path. ``site``: site facts
+    used to render the run line (launcher, GPUs, node list). ``command``: the command the
+    README's run line starts (default: the image's entrypoint and cmd).
+    """
+    if target not in TARGETS:
+        raise InputError(f"unknown export target {target!r} (known: {', '.join(TARGETS)})")
+    out_dir = Path(out_dir)
+    remote = site_dir or str(out_dir.resolve())
+    if not remote.startswith("/"):
+        raise InputError(f"--site-dir must be an absolute path, got {remote!r}")
+    stem = file_stem(image)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        archive = save(image, staging / f"{stem}.tar")
+        config = read_archive(archive)
+        cmd = tuple(command) or config.command
+        if not cmd:
+            raise InputError("the image has no entrypoint/cmd; give the command to run", image)
+        result = ExportResult(target=target, directory=out_dir, files=[])
+        if target == "sarus":
+            _sarus(result, image, stem, remote, cmd, _shape(site, node_type, "srun"),
+                   _gpus(site, node_type))
+        elif target == "apptainer":
+            (staging / f"{stem}.def").write_text(render_def(
+                f"{stem}.tar", config.labels, config.env, config.entrypoint, config.cmd,
+                config.workdir), encoding="utf-8")
+            _apptainer(result, stem, remote, cmd, _shape(site, node_type, "mpiexec"),
+                       _gpus(site, node_type))
+        else:
+            rootfs = staging / "rootfs"
+            flatten(archive, rootfs)
+            make_squashfs(rootfs, staging / f"{stem}.sqsh")
+            shutil.rmtree(rootfs)
+            archive.unlink()
+            if target == "enroot":
+                _enroot(result, stem, remote, cmd)
+            else:
+                from xaas_parsl.containers.runtime.registry import nccl_variant
+
+                runtime = ContainerEngineRuntime(
+                    site=_shape(site, node_type, "srun"), edf_path=f"{remote}/{stem}.toml",
+                    nccl_variant=nccl_variant(site, node_type) if site else None)
+                spec = RunSpec(image=f"{remote}/{stem}.sqsh", command=cmd,
+                               gpus=_gpus(site, node_type))
+                (staging / f"{stem}.toml").write_text(runtime.edf_text(spec), encoding="utf-8")
+                result.files += [f"{stem}.sqsh", f"{stem}.toml"]
+                result.commands += [_argv_line(runtime.run_argv(spec))]
+        (staging / "README.txt").write_text(_readme(image, result, remote, site, node_type),
+                                            encoding="utf-8")
+        result.files.append("README.txt")
+        _publish(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return result
+
+
+def _sarus(result: ExportResult, image: str, stem: str, remote: str, cmd: Sequence[str],
+           shape: SiteShape, gpus: GpuRequest | None) -> None:
+    runtime = SarusRuntime(site=shape)
+    name = site_name(image)
+    load = runtime.load_argv(f"{remote}/{stem}.tar", name)
+    spec = RunSpec(image=loaded_name(name), command=tuple(cmd), gpus=gpus)
+    result.files.append(f"{stem}.tar")
+    result.commands += [_argv_line(["srun", "--ntasks=1", *load]),
+                        _argv_line(runtime.run_argv(spec))]
+
+
+def _apptainer(result: ExportResult, stem: str, remote: str, cmd: Sequence[str],
+               shape: SiteShape, gpus: GpuRequest | None) -> None:
+    runtime = ApptainerRuntime(site=shape)
+    spec = RunSpec(image=f"{remote}/{stem}.sif", command=tuple(cmd), gpus=gpus)
+    result.files += [f"{stem}.tar", f"{stem}.def"]
+    result.commands += [_argv_line(["cd", remote]),
+                        _argv_line(runtime.build_argv(f"{stem}.sif", f"{stem}.def")),
+                        _argv_line(runtime.run_argv(spec))]
+
+
+def _enroot(result: ExportResult, stem: str, remote: str, cmd: Sequence[str]) -> None:
+    # enroot import knows docker://, dockerd:// and podman:// only; its images *are* squashfs
+    # files, so `enroot create` takes ours directly, and Pyxis runs it as a Slurm option.
+    result.files.append(f"{stem}.sqsh")
+    result.commands += [_argv_line(["enroot", "create", "--name", stem, f"{remote}/{stem}.sqsh"]),
+                        _argv_line(["enroot", "start", stem, *cmd]),
+                        _argv_line(["srun", f"--container-image={remote}/{stem}.sqsh", *cmd])]
+
+
+_README_HEAD = {
+    "sarus": "Sarus (e.g. Ault): load the docker-archive on a compute node, then run it.",
+    "apptainer": "Apptainer (e.g. Aurora): build the .sif from the recipe, then run it.",
+    "enroot": "Enroot / Pyxis: the .sqsh is an Enroot image; create a container or use "
+              "srun --container-image.",
+    "edf": "CSCS Container Engine (Alps): the EDF points at the squashfs image; run with "
+           "srun --environment.",
+}
+
+
+def _readme(image: str, result: ExportResult, remote: str, site: SiteFacts | None,
+            node_type: str | None) -> str:
+    where = f" for site {site.name}" + (f" (node type {node_type})" if node_type else "") \
+        if site else ""
+    lines = [f"xaas images export {image} --for {result.target}{where}", "",
+             _README_HEAD[result.target], "",
+             f"Copy these files to {remote} on the site:"]
+    lines += [f"  {name}" for name in result.files] + ["", "Then run there:"]
+    lines += [f"  {command}" for command in result.commands]
+    return "\n".join(lines) + "\n"
+
+
+def _publish(staging: Path, out_dir: Path) -> None:
+    """Rename the finished staging directory to ``out_dir``; an earlier export is replaced."""
+    umask = os.umask(0)
+    os.umask(umask)
+    staging.chmod(0o777 & ~umask)  # mkdtemp made it private; the export is a normal directory
+    if out_dir.exists():
+        if not out_dir.is_dir():
+            raise InputError("exists and is not a directory", out_dir)
+        if any(out_dir.iterdir()) and not (out_dir / "README.txt").is_file():
+            raise InputError("directory is not empty and not an earlier export; choose "
+                             "another -o", out_dir)
+        old = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
+        os.replace(out_dir, old)
+        os.replace(staging, out_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(staging, out_dir)
+
+
+def podman_saver(root: str | Path | None = None, runroot: str | Path | None = None,
+                 storage_driver: str | None = None) -> ArchiveSaver:
+    """A saver using ``podman save --format docker-archive``."""
+    from xaas_parsl.containers.runtime.podman import PodmanRuntime
+
+    podman = PodmanRuntime(root=root, runroot=runroot, storage_driver=storage_driver)
+    return podman.save_archive
+
+
+def docker_save(image: str, dest: Path) -> Path:
+    """A saver using the Docker engine (SDK ``Image.save``, streamed to ``dest``)."""
+    from xaas_parsl.containers.engine import connect, get_image
+
+    client = connect()
+    try:
+        img = get_image(client, image)
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        with open(tmp, "wb") as handle:
+            for chunk in img.save(named=True):
+                handle.write(chunk)
+        os.replace(tmp, dest)
+    finally:
+        client.close()
+    return dest
+
+
+ENGINES = ("auto", "docker", "podman")
+
+
+def saver_for(engine: str, image: str, podman_root: str | Path | None = None) -> ArchiveSaver:
+    """The saver of ``engine``; ``auto`` picks the engine that has ``image`` (Docker first).
+
+    ``podman_root``: a private Podman store (``--root``; vfs driver), as the tests use.
+    """
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
+    podman_kwargs: dict[str, Any] = {}
+    if podman_root:
+        root = Path(podman_root).resolve()
+        runroot = root / "run"
+        if len(str(runroot)) > 50:  # podman's limit; the run directory holds no images
+            runroot = Path(tempfile.gettempdir()) / f"xaas-podman-{os.getuid()}"
+        podman_kwargs = {"root": root / "storage", "runroot": runroot,
+                         "storage_driver": "vfs"}
+    if engine == "docker":
+        return docker_save
+    if engine == "podman":
+        return podman_saver(**podman_kwargs)
+    from xaas_parsl.containers.engine import connect, has_image
+    from xaas_parsl.containers.runtime.podman import PodmanRuntime
+
+    try:
+        client = connect(timeout=30)
+    except ToolError:
+        client = None
+    if client is not None:
+        try:
+            if has_image(client, image):
+                return docker_save
+        finally:
+            client.close()
+    podman = PodmanRuntime(**podman_kwargs)
+    if shutil.which("podman") and podman.image_exists(image):
+        return podman.save_archive
+    raise InputError("no such image in the Docker engine or the podman store (no registry is "
+                     "used)", image)

@@ -1,0 +1,195 @@
+"""Podman (Debian 4.3, daemonless): runs containers for real on this machine.
+
+Podman needs no daemon, so it is the runtime that works wherever the package is installed,
+including sites that offer it to users. Images move between Docker and Podman as
+docker-archive tars (``podman save --format docker-archive`` / ``podman load``), which is also
+what Sarus and Apptainer import, so one archive serves every site.
+
+Storage can be private (``root``/``runroot``/``storage_driver``): tests and one-off exports use
+a temporary store with the ``vfs`` driver and never touch the machine's global image store.
+
+Resource limits: as root, Podman raises the container's ``nofile``/``nproc`` limits to the
+kernel maximum by default; in a sandbox without ``CAP_SYS_RESOURCE`` runc then fails with
+"error setting rlimits ... operation not permitted". We pass limits the caller can always keep:
+its own hard ``nofile`` limit and ``nproc`` capped at ``kernel.pid_max`` (larger ``nproc``
+values were refused on this machine).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from xaas_parsl.containers.runtime.base import Capabilities, ContainerRuntime, RunResult, RunSpec
+from xaas_parsl.containers.runtime.launch import SiteShape, execute, visible_devices
+from xaas_parsl.errors import InputError, ToolError
+
+
+def inherited_ulimits() -> list[str]:
+    """``--ulimit`` options the calling process can grant (see the module docstring)."""
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+    try:
+        pid_max = int(Path("/proc/sys/kernel/pid_max").read_text().strip())
+    except (OSError, ValueError):
+        pid_max = 32768
+    out = []
+    for name, value in (("nofile", nofile), ("nproc", nproc)):
+        if name == "nproc":
+            value = pid_max if value == resource.RLIM_INFINITY else min(value, pid_max)
+        elif value == resource.RLIM_INFINITY:
+            value = 1048576
+        out += ["--ulimit", f"{name}={value}:{value}"]
+    return out
+
+
+class PodmanRuntime(ContainerRuntime):
+    """``podman run`` (and image import/save/load) through argv subprocesses."""
+
+    name = "podman"
+
+    def __init__(self, root: str | Path | None = None, runroot: str | Path | None = None,
+                 storage_driver: str | None = None, executable: str = "podman",
+                 site: SiteShape | None = None, ulimits: Sequence[str] | None = None) -> None:
+        self.root = str(root) if root else None
+        self.runroot = str(runroot) if runroot else None
+        if self.runroot and len(self.runroot) > 50:
+            raise InputError("podman accepts a runroot of at most 50 characters", self.runroot)
+        self.storage_driver = storage_driver
+        self.executable = executable
+        self.site = site or SiteShape()
+        self.ulimits = list(ulimits) if ulimits is not None else inherited_ulimits()
+
+    def base_argv(self) -> list[str]:
+        """``podman`` plus the global storage options of this instance."""
+        argv = [self.executable]
+        if self.root:
+            argv += ["--root", self.root]
+        if self.runroot:
+            argv += ["--runroot", self.runroot]
+        if self.storage_driver:
+            argv += ["--storage-driver", self.storage_driver]
+        return argv
+
+    def capabilities(self) -> Capabilities:
+        return Capabilities(
+            build=True, run=True,
+            gpu_flags=("--device nvidia.com/gpu=all (CDI)", "--device /dev/dri",
+                       "--device /dev/kfd"),
+            mpi_hook=None, bind_mounts=True, verified_here=True,
+            notes=("run, import, save and load verified here (tests/containers/test_podman.py)",
+                   "GPU device flags rendered only: no GPU on this machine",
+                   "no MPI hook: one rank per container only"))
+
+    def gpu_args(self, spec: RunSpec) -> list[str]:
+        """Device flags: CDI names for NVIDIA, DRM/KFD device nodes for Intel/AMD."""
+        if spec.gpus is None:
+            return []
+        if spec.gpus.vendor == "nvidia":
+            ids = visible_devices(spec.gpus.count, self._gpu_ids())
+            return [arg for i in (ids.split(",") if ids else ["all"])
+                    for arg in ("--device", f"nvidia.com/gpu={i}")]
+        devices = ["/dev/dri"] if spec.gpus.vendor == "intel" else ["/dev/kfd", "/dev/dri"]
+        return [arg for dev in devices for arg in ("--device", dev)]
+
+    def _gpu_ids(self) -> list[str]:
+        node = self.site.node
+        return [str(i) for i in range(node.gpus)] if node and node.gpus else []
+
+    def run_argv(self, spec: RunSpec) -> list[str]:
+        if spec.mpi is not None and spec.mpi.ranks > 1:
+            raise InputError(f"podman has no MPI hook: {spec.mpi.ranks} ranks requested; use "
+                             "the site's runtime (sarus, apptainer, cscs-container-engine)")
+        user = spec.user or f"{os.getuid()}:{os.getgid()}"
+        argv = [*self.base_argv(), "run", "--rm", "--pull=never", f"--network={spec.network}",
+                f"--user={user}", *self.ulimits]
+        for bind in spec.binds:
+            argv += ["--volume", f"{bind.source}:{bind.target}:{'ro' if bind.read_only else 'rw'}"]
+        for key, value in spec.env:
+            argv += ["--env", f"{key}={value}"]
+        if spec.workdir:
+            argv += ["--workdir", spec.workdir]
+        argv += self.gpu_args(spec)
+        return [*argv, spec.image, *spec.command]
+
+    # -- the real edge ------------------------------------------------------------------------
+
+    def available(self) -> bool:
+        if shutil.which(self.executable) is None:
+            return False
+        proc = subprocess.run([*self.base_argv(), "version", "--format", "{{.Client.Version}}"],
+                              capture_output=True, text=True, check=False, timeout=60)
+        return proc.returncode == 0
+
+    def _podman(self, *args: str, what: str, timeout_s: float = 600) -> str:
+        argv = [*self.base_argv(), *args]
+        result = execute(self.executable, argv, timeout_s)
+        if result.exit_code != 0:
+            lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+            raise ToolError(f"podman {what} failed (exit {result.exit_code}): "
+                            f"{lines[-1] if lines else 'no message'}")
+        return result.stdout
+
+    def image_exists(self, image: str) -> bool:
+        """Whether ``image`` is in this instance's store."""
+        argv = [*self.base_argv(), "image", "exists", image]
+        if shutil.which(self.executable) is None:
+            raise ToolError("podman is not installed on this machine (apt-get install podman)")
+        return subprocess.run(argv, capture_output=True, check=False, timeout=120).returncode == 0
+
+    def require_image(self, image: str) -> None:
+        """An ``InputError`` naming ``image`` when the store does not have it (no registry)."""
+        if not self.image_exists(image):
+            raise InputError("no such image in the podman store (no registry is used; import "
+                             "or load it first)", image)
+
+    def run(self, spec: RunSpec, timeout_s: float | None = None) -> RunResult:
+        self.require_image(spec.image)
+        return execute(self.executable, self.run_argv(spec), timeout_s)
+
+    def import_rootfs(self, tarball: str | Path, ref: str, changes: Sequence[str] = ()) -> str:
+        """``podman import``: a root file system tar becomes image ``ref``; returns its id."""
+        args = ["import", "--quiet"]
+        for change in changes:
+            args += ["--change", change]
+        return self._podman(*args, str(tarball), ref, what="import").strip()
+
+    def save_archive(self, image: str, dest: str | Path) -> Path:
+        """``podman save --format docker-archive`` to ``dest``, atomically (temp + rename)."""
+        self.require_image(image)
+        out = Path(dest)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            self._podman("save", "--quiet", "--format", "docker-archive", "--output", str(tmp),
+                         image, what="save")
+            os.replace(tmp, out)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return out
+
+    def load_archive(self, archive: str | Path) -> list[str]:
+        """``podman load`` a docker-archive; returns the loaded image names."""
+        if not Path(archive).is_file():
+            raise InputError("no such archive", archive)
+        out = self._podman("load", "--input", str(archive), what="load")
+        return [name.strip() for line in out.splitlines() if line.startswith("Loaded image")
+                for name in line.split(":", 1)[1].split(",") if name.strip()]
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        """``podman image inspect`` of one image."""
+        self.require_image(image)
+        data = json.loads(self._podman("image", "inspect", image, what="image inspect"))
+        return dict(data[0])
+
+    def remove_image(self, image: str) -> None:
+        """``podman rmi`` (missing images are not an error)."""
+        if self.image_exists(image):
+            self._podman("rmi", "--force", image, what="rmi")
