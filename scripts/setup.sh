@@ -10,6 +10,7 @@ APT_PACKAGES=(
   clang-19 llvm-19 lld-19 libomp-19-dev
   libfftw3-dev libmpich-dev mpich
   rabbitmq-server redis-server
+  podman squashfs-tools
 )
 
 missing=()
