@@ -63,3 +63,43 @@ def wait_forever(ctx: WorkerContext) -> int:
     """Receive a message that never comes (until cancelled or timed out)."""
     ctx.recv((ctx.rank + 1) % ctx.size, tag=99)
     return ctx.rank
+
+
+def only_gather(ctx: WorkerContext) -> list[int] | None:
+    """Exactly one gather (root 1): counts the transport messages of one collective."""
+    return ctx.gather(ctx.rank, root=1)
+
+
+def only_reduce(ctx: WorkerContext) -> int | None:
+    """Exactly one reduce (root in the last pack)."""
+    return ctx.reduce(ctx.rank, operator.add, root=ctx.size - 1)
+
+
+def only_barrier(ctx: WorkerContext) -> int:
+    """Exactly one barrier."""
+    ctx.barrier()
+    return ctx.rank
+
+
+def only_broadcast(ctx: WorkerContext) -> str:
+    """Exactly one broadcast from rank 2."""
+    return ctx.broadcast("hello" if ctx.rank == 2 else None, root=2)
+
+
+def only_all_to_all(ctx: WorkerContext) -> list[tuple[int, int]]:
+    """Exactly one all_to_all."""
+    return ctx.all_to_all([(ctx.rank, d) for d in range(ctx.size)])
+
+
+def zero_copy(ctx: WorkerContext) -> bool:
+    """Inside a pack a broadcast hands every rank the very same object (no copy)."""
+    obj = ctx.broadcast(object() if ctx.rank == 0 else None, root=0)
+    ids = ctx.gather((ctx.group_id, id(obj)), root=0)
+    if ids is None:
+        return True
+    return all(len({i for g, i in ids if g == pack}) == 1 for pack, _ in ids)
+
+
+def concat_reduce(ctx: WorkerContext) -> str | None:
+    """A reduce with an associative but not commutative op: string concatenation."""
+    return ctx.reduce(str(ctx.rank), operator.add, root=ctx.size - 1)

@@ -82,6 +82,12 @@ class WorkerContext:
         return self._get(src, ("p2p", tag), f"recv(src={src}, tag={tag})", timeout)
 
     # -- collectives ----------------------------------------------------------------------
+    #
+    # Rooted collectives are two-level: inside a pack the workers meet at the pack's leader
+    # through the mailbox (object references, zero-copy), and only leaders talk over the
+    # transport, one message per pack. A pack's leader is the root itself in the root's pack,
+    # else the pack's first rank. So gather/reduce/broadcast/scatter cost P - 1 transport
+    # messages (P = packs) instead of N - 1, a barrier 2 (P - 1), an all_to_all P (P - 1).
 
     def _next(self, name: str) -> tuple[tuple[str, int], str]:
         self._seq += 1
@@ -91,50 +97,88 @@ class WorkerContext:
         if not 0 <= root < self.size:
             raise ValueError(f"rank {self.rank}: root {root} outside 0..{self.size - 1}")
 
+    def _leader(self, pack: int, root: int) -> int:
+        """The rank that speaks for ``pack`` in a collective rooted at ``root``."""
+        if pack == self._placement.pack_of(root):
+            return root
+        return self._placement.ranks_of(pack).start
+
+    def _up(self, obj: Any, root: int, name: str, combine: Callable[[list[Any]], Any]
+            ) -> list[Any] | None:
+        """Fan-in: each leader folds its pack's objects (rank order) with ``combine`` and
+        sends the one result to ``root``; returns the per-pack results in pack order at
+        ``root``, None elsewhere."""
+        self._check_root(root)
+        tag, what = self._next(name)
+        leader = self._leader(self.group_id, root)
+        if self.rank != leader:
+            self._put(leader, tag, obj)
+            return None
+        part = combine([obj if src == self.rank else self._get(src, tag, what)
+                        for src in self._placement.ranks_of(self.group_id)])
+        if self.rank != root:
+            self._put(root, tag, part)  # the pack's one transport message
+            return None
+        return [part if pack == self.group_id else self._get(self._leader(pack, root), tag, what)
+                for pack in range(self._placement.packs)]
+
+    def _down(self, root: int, name: str, block_for: Callable[[int], Any],
+              pick: Callable[[Any, int], T]) -> T:
+        """Fan-out: ``root`` sends each pack's leader its block (``block_for(pack)``), leaders
+        hand each local rank ``pick(block, rank)`` through the mailbox."""
+        self._check_root(root)
+        tag, what = self._next(name)
+        leader = self._leader(self.group_id, root)
+        if self.rank == root:
+            for pack in range(self._placement.packs):
+                if pack != self.group_id:
+                    self._put(self._leader(pack, root), tag, block_for(pack))
+            block = block_for(self.group_id)
+        elif self.rank == leader:
+            block = self._get(root, tag, what)
+        else:
+            value: T = self._get(leader, tag, what)
+            return value
+        for dst in self._placement.ranks_of(self.group_id):
+            if dst != self.rank:
+                self._put(dst, tag, pick(block, dst))
+        return pick(block, self.rank)
+
     def gather(self, obj: T, root: int = 0) -> list[T] | None:
         """Every rank's ``obj`` at ``root`` in rank order (None elsewhere)."""
-        self._check_root(root)
-        tag, what = self._next("gather")
-        if self.rank != root:
-            self._put(root, tag, obj)
-            return None
-        return [obj if src == root else self._get(src, tag, what) for src in range(self.size)]
+        parts = self._up(obj, root, "gather", lambda values: values)
+        return None if parts is None else [value for part in parts for value in part]
 
     def broadcast(self, obj: T | None = None, root: int = 0) -> T:
         """``root``'s ``obj`` on every rank."""
-        self._check_root(root)
-        tag, what = self._next("broadcast")
-        if self.rank == root:
-            for dst in range(self.size):
-                if dst != root:
-                    self._put(dst, tag, obj)
-            return obj  # type: ignore[return-value]
-        value: T = self._get(root, tag, what)
+        value: T = self._down(root, "broadcast", lambda pack: obj, lambda block, rank: block)
         return value
 
     def scatter(self, items: Sequence[T] | None = None, root: int = 0) -> T:
         """Item ``rank`` of ``root``'s ``items`` (which must have ``size`` entries)."""
-        self._check_root(root)
-        tag, what = self._next("scatter")
-        if self.rank == root:
-            if items is None or len(items) != self.size:
-                raise ValueError(f"rank {root}: scatter needs {self.size} items")
-            for dst in range(self.size):
-                if dst != root:
-                    self._put(dst, tag, items[dst])
-            return items[root]
-        value: T = self._get(root, tag, what)
+        if self.rank == root and (items is None or len(items) != self.size):
+            raise ValueError(f"rank {root}: scatter needs {self.size} items")
+        ranks = self._placement.ranks_of
+
+        def block_for(pack: int) -> list[T]:
+            assert items is not None
+            return list(items[ranks(pack).start:ranks(pack).stop])
+
+        value: T = self._down(root, "scatter", block_for,
+                              lambda block, rank: block[rank - ranks(self.group_id).start])
         return value
 
     def barrier(self) -> None:
         """Return only once every rank has entered the barrier."""
-        self.gather(None, 0)
-        self.broadcast(None, 0)
+        self._up(None, 0, "barrier-in", lambda values: None)
+        self._down(0, "barrier-out", lambda pack: None, lambda block, rank: None)
 
     def reduce(self, obj: T, op: Callable[[T, T], T], root: int = 0) -> T | None:
-        """``op`` folded over every rank's ``obj`` in rank order, at ``root`` (None elsewhere)."""
-        values = self.gather(obj, root)
-        return None if values is None else functools.reduce(op, values)
+        """``op`` folded over every rank's ``obj`` at ``root`` (None elsewhere). Each pack folds
+        its own values first (rank order), then ``root`` folds the packs' partial results (pack
+        order), so ``op`` must be associative (as in MPI); it need not be commutative."""
+        parts = self._up(obj, root, "reduce", lambda values: functools.reduce(op, values))
+        return None if parts is None else functools.reduce(op, parts)
 
     def allreduce(self, obj: T, op: Callable[[T, T], T]) -> T:
         """``reduce`` whose result every rank receives."""
@@ -146,12 +190,43 @@ class WorkerContext:
 
     def all_to_all(self, items: Sequence[T]) -> list[T]:
         """Personalised exchange: rank ``r`` sends ``items[d]`` to ``d`` and returns what each
-        rank sent it, in rank order (``items`` must have ``size`` entries)."""
+        rank sent it, in rank order (``items`` must have ``size`` entries).
+
+        Inside a pack items go straight to their destination (references). For other packs,
+        each rank hands its whole ``items`` to its pack's first rank, which sends every other
+        pack one bundle (the items from all its ranks to all that pack's ranks); the receiving
+        leader hands each local rank its column."""
         if len(items) != self.size:
             raise ValueError(f"rank {self.rank}: all_to_all needs {self.size} items")
         tag, what = self._next("all_to_all")
-        for dst in range(self.size):
+        place = self._placement
+        mine = place.ranks_of(self.group_id)
+        leader = mine.start
+        for dst in mine:
             if dst != self.rank:
                 self._put(dst, tag, items[dst])
-        return [items[src] if src == self.rank else self._get(src, tag, what)
-                for src in range(self.size)]
+        if place.packs > 1:
+            if self.rank != leader:
+                self._put(leader, (tag, "out"), items)
+            else:
+                rows = [items if src == self.rank else self._get(src, (tag, "out"), what)
+                        for src in mine]
+                for pack in range(place.packs):
+                    if pack != self.group_id:
+                        cols = place.ranks_of(pack)
+                        self._put(cols.start, (tag, "x"),
+                                  [row[cols.start:cols.stop] for row in rows])
+                for pack in range(place.packs):
+                    if pack == self.group_id:
+                        continue
+                    bundle = self._get(place.ranks_of(pack).start, (tag, "x"), what)
+                    for dst in mine:  # the column of dst: one item from each rank of `pack`
+                        self._put(dst, (tag, "in", pack), [row[dst - leader] for row in bundle])
+        out: list[T] = []
+        for pack in range(place.packs):
+            if pack == self.group_id:
+                out.extend(items[src] if src == self.rank else self._get(src, tag, what)
+                           for src in mine)
+            else:
+                out.extend(self._get(leader, (tag, "in", pack), what))
+        return out

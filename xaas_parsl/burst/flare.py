@@ -22,11 +22,11 @@ from typing import Any
 
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.errors import FlareError
-from xaas_parsl.burst.pack import PackResult, PackSpec, run_pack
+from xaas_parsl.burst.pack import REDIS_SCHEMES, PackResult, PackSpec, run_pack
 from xaas_parsl.burst.timing import FlareTiming
 from xaas_parsl.burst.transport.base import Rendezvous
 from xaas_parsl.burst.transport.zmq import ZmqRendezvous
-from xaas_parsl.errors import InputError
+from xaas_parsl.errors import InputError, ToolError, XaasError
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -40,6 +40,7 @@ class FlareFuture(Future[list[Any]]):
         self.flare_id = flare_id
         self.placement = placement
         self.timing = FlareTiming(t0=t0)
+        self.messages_sent: dict[int, int] = {}  # per pack: data messages on the transport
         self._on_cancel: Callable[[], None] | None = None
 
     def cancel(self) -> bool:
@@ -101,8 +102,10 @@ class _FlareRun:
             self.pending -= 1
             finished = self.pending == 0
         if finished:
-            self.rendezvous.stop()
-            self.complete()
+            try:
+                self.rendezvous.stop()
+            finally:  # whatever happens to the rendezvous, the future must settle
+                self.complete()
 
     def complete(self) -> None:
         with self.lock:
@@ -116,6 +119,7 @@ class _FlareRun:
             for result in self.results.values():
                 timing.offsets[result.pack] = result.offset
                 timing.hosts[result.pack] = result.host
+                self.future.messages_sent[result.pack] = result.messages_sent
                 for rank, value in result.results.items():
                     values[rank] = value
                     starts[rank] = result.starts[rank] - result.offset
@@ -136,10 +140,29 @@ def _submitter(executor: str | Executor) -> Callable[..., Future[PackResult]]:
                      f"concurrent.futures.Executor, got {type(executor).__name__}")
 
 
+def _rendezvous(transport: str, flare_id: str, packs: int, host: str,
+                start_timeout: float) -> Rendezvous:
+    if transport == "zmq":
+        return ZmqRendezvous(packs, host=host, bind="127.0.0.1" if host in LOOPBACK else "0.0.0.0",
+                             start_timeout=start_timeout)
+    if transport.startswith(REDIS_SCHEMES):
+        from xaas_parsl.burst.transport.redis import RedisRendezvous
+
+        try:
+            return RedisRendezvous(transport, flare_id, packs, start_timeout=start_timeout)
+        except XaasError:
+            raise
+        except Exception as exc:  # redis.ConnectionError and friends
+            raise ToolError(f"flare transport {transport}: {type(exc).__name__}: "
+                            f"{' '.join(str(exc).split())}") from exc
+    raise InputError(f"flare transport must be 'zmq' or a redis:// URL, got {transport!r}")
+
+
 def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
           args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
           executor: str | Executor = "compute", timeout: float = 60.0,
-          start_timeout: float = 120.0, host: str = "127.0.0.1") -> FlareFuture:
+          start_timeout: float = 120.0, host: str = "127.0.0.1",
+          transport: str = "zmq") -> FlareFuture:
     """Start ``size`` workers running ``fn(ctx, *args, **kwargs)`` as one unit.
 
     Workers are packed ``granularity`` per process (threads of one pack task); ``executor`` is
@@ -147,6 +170,8 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
     ``concurrent.futures.Executor`` able to run all packs at once. ``timeout`` bounds every
     collective and receive, ``start_timeout`` the gang start. ``host`` is the driver address
     packs connect to: keep the loopback default locally, give a routable name on clusters.
+    ``transport`` is ``"zmq"`` (the driver's ROUTER, default) or a Redis URL
+    (``redis://host:port/db``) every pack can reach.
     """
     t0 = time.time()
     if size < 1 or granularity < 1:
@@ -156,10 +181,9 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
         raise InputError("flare timeouts must be positive")
     submit = _submitter(executor)
     placement = Placement(size, min(granularity, size))
-    rendezvous = ZmqRendezvous(placement.packs, host=host,
-                               bind="127.0.0.1" if host in LOOPBACK else "0.0.0.0",
-                               start_timeout=start_timeout)
-    future = FlareFuture(uuid.uuid4().hex[:8], placement, t0)
+    flare_id = uuid.uuid4().hex[:8]
+    rendezvous = _rendezvous(transport, flare_id, placement.packs, host, start_timeout)
+    future = FlareFuture(flare_id, placement, t0)
     run = _FlareRun(future, rendezvous)
     future._on_cancel = lambda: run.fail(FlareError(f"flare {future.flare_id}: cancelled"),
                                          cancelled=True)

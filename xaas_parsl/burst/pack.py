@@ -19,8 +19,10 @@ from typing import Any
 
 from xaas_parsl.burst.context import Placement, WorkerContext
 from xaas_parsl.burst.errors import FlareAborted
-from xaas_parsl.burst.transport.base import Mailbox
+from xaas_parsl.burst.transport.base import Mailbox, PackTransport
 from xaas_parsl.burst.transport.zmq import CLOCK_PINGS, ZmqPackTransport
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,17 @@ class PackResult:
     starts: dict[int, float] = field(default_factory=dict)
     ends: dict[int, float] = field(default_factory=dict)
     error: tuple[int, str, str] | None = None  # (rank, one line, traceback)
+    messages_sent: int = 0  # data messages this pack put on the transport
+
+
+def connect(address: str, pack: int, mailbox: Mailbox, clock_pings: int) -> PackTransport:
+    """The pack side of the transport the driver's address names (``tcp://`` ZeroMQ,
+    ``redis://`` Redis)."""
+    if address.startswith(REDIS_SCHEMES):
+        from xaas_parsl.burst.transport.redis import RedisPackTransport
+
+        return RedisPackTransport(address, pack, mailbox, clock_pings=clock_pings)
+    return ZmqPackTransport(address, pack, mailbox, clock_pings=clock_pings)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -61,7 +74,7 @@ def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
     mailbox = Mailbox()
     # Same host, same clock: skip the round trips (an estimate could only add noise).
     pings = 0 if host == spec.driver_host else CLOCK_PINGS
-    transport = ZmqPackTransport(spec.address, spec.pack, mailbox, clock_pings=pings)
+    transport = connect(spec.address, spec.pack, mailbox, pings)
     try:
         offset = transport.join(spec.start_timeout)
         out = PackResult(pack=spec.pack, host=host, offset=offset)
@@ -99,6 +112,7 @@ def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
             thread.join()
         if out.error is None and mailbox.aborted is not None:
             out.error = (-1, f"pack {spec.pack} aborted: {mailbox.aborted}", "")
+        out.messages_sent = transport.messages_sent
         return out
     finally:
         transport.close()

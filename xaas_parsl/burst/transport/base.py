@@ -5,8 +5,8 @@ the same pack never touch a transport: they are object references dropped into t
 ``Mailbox`` (zero-copy; receivers must treat them as read-only). Only messages to a rank in
 another pack go through a ``PackTransport``, which delivers them into the destination pack's
 mailbox. The driver side of a transport is a ``Rendezvous``: it gang-starts the packs, forwards
-their messages and fans out aborts. Keeping both halves abstract is what lets a Redis (or
-cloud-queue) transport be added as one more module.
+their messages and fans out aborts. Keeping both halves abstract is what lets each transport
+(``zmq``, ``redis``) be one module.
 """
 
 from __future__ import annotations
@@ -86,17 +86,29 @@ class Mailbox:
 
 
 class PackTransport(ABC):
-    """The pack side: join the flare, wait for the gang start, send to other packs."""
+    """The pack side: join the flare, wait for the gang start, send to other packs.
+
+    ``send`` counts the data messages this pack put on the wire (``messages_sent``): the
+    flare reports the counts, which is how per-pack aggregation of collectives is checked."""
+
+    messages_sent: int = 0
+    _count_lock = threading.Lock()
+
+    def send(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
+        """Deliver ``obj`` to rank ``dst`` living in pack ``dst_pack`` (serialises it)."""
+        with self._count_lock:
+            self.messages_sent += 1
+        self._deliver(dst_pack, dst, src, tag, obj)
+
+    @abstractmethod
+    def _deliver(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
+        """Put one message for rank ``dst`` of pack ``dst_pack`` on the wire."""
 
     @abstractmethod
     def join(self, start_timeout: float) -> float:
         """Register this pack and block until every pack is placed (the gang-start barrier).
         Returns the estimated clock offset of this host against the driver (seconds, this
         host's clock minus the driver's); raises ``GangStartTimeout`` or ``FlareAborted``."""
-
-    @abstractmethod
-    def send(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
-        """Deliver ``obj`` to rank ``dst`` living in pack ``dst_pack`` (serialises it)."""
 
     @abstractmethod
     def report_error(self, rank: int, message: str, traceback: str) -> None:

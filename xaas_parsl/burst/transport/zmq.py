@@ -215,7 +215,7 @@ class ZmqPackTransport(PackTransport):
                 self._pushes.append(sock)
         return sock
 
-    def send(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
+    def _deliver(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
         payload = pickle.dumps((dst, src, tag, obj), protocol=pickle.HIGHEST_PROTOCOL)
         self._push().send_multipart([b"MSG", pack_identity(dst_pack), payload])
 
