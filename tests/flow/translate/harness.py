@@ -74,8 +74,20 @@ def definition(stem: str) -> Path:
     return DATA / f"{stem}.json"
 
 
+def _numbers(value: Any) -> Any:
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
+
+
 def canonical(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    """Sorted-key compact JSON; JSON numbers by value (``10.0`` is ``10``): JavaScript runtimes
+    (Step Functions, its emulator) do not keep the difference, and JSON does not define one."""
+    return json.dumps(_numbers(value), sort_keys=True, separators=(",", ":"))
 
 
 @dataclass
