@@ -36,4 +36,12 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
   | grep -v -E "^WARNING: Location '.*' is ignored" || true
 .venv/bin/python -c "import xaas_parsl" # fail loudly if the install did not work
+
+# ASL checkers and emulator for the flow translation tests (tools/asl: asl-validator,
+# aws-local-stepfunctions), pinned by its package-lock.json.
+if command -v npm >/dev/null 2>&1; then
+  (cd tools/asl && npm ci --no-audit --no-fund --loglevel=error)
+else
+  echo "setup: npm not found; the ASL emulator tests of tests/flow/translate will be skipped" >&2
+fi
 echo "setup: ready (.venv/bin/xaas)" >&2
