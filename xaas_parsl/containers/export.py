@@ -347,15 +347,6 @@ def _publish(staging: Path, out_dir: Path) -> None:
         os.replace(staging, out_dir)
 
 
-def podman_saver(root: str | Path | None = None, runroot: str | Path | None = None,
-                 storage_driver: str | None = None) -> ArchiveSaver:
-    """A saver using ``podman save --format docker-archive``."""
-    from xaas_parsl.containers.runtime.podman import PodmanRuntime
-
-    podman = PodmanRuntime(root=root, runroot=runroot, storage_driver=storage_driver)
-    return podman.save_archive
-
-
 def docker_save(image: str, dest: Path) -> Path:
     """A saver using the Docker engine (SDK ``Image.save``, streamed to ``dest``)."""
     from xaas_parsl.containers.engine import connect, get_image
@@ -383,20 +374,14 @@ def saver_for(engine: str, image: str, podman_root: str | Path | None = None) ->
     """
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
-    podman_kwargs: dict[str, Any] = {}
-    if podman_root:
-        root = Path(podman_root).resolve()
-        runroot = root / "run"
-        if len(str(runroot)) > 50:  # podman's limit; the run directory holds no images
-            runroot = Path(tempfile.gettempdir()) / f"xaas-podman-{os.getuid()}"
-        podman_kwargs = {"root": root / "storage", "runroot": runroot,
-                         "storage_driver": "vfs"}
     if engine == "docker":
         return docker_save
-    if engine == "podman":
-        return podman_saver(**podman_kwargs)
-    from xaas_parsl.containers.engine import connect, has_image
     from xaas_parsl.containers.runtime.podman import PodmanRuntime
+
+    podman = PodmanRuntime.private(podman_root) if podman_root else PodmanRuntime()
+    if engine == "podman":
+        return podman.save_archive
+    from xaas_parsl.containers.engine import connect, has_image
 
     try:
         client = connect(timeout=30)
@@ -408,7 +393,6 @@ def saver_for(engine: str, image: str, podman_root: str | Path | None = None) ->
                 return docker_save
         finally:
             client.close()
-    podman = PodmanRuntime(**podman_kwargs)
     if shutil.which("podman") and podman.image_exists(image):
         return podman.save_archive
     raise InputError("no such image in the Docker engine or the podman store (no registry is "

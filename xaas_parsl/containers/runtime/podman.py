@@ -17,11 +17,13 @@ values were refused on this machine).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import resource
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -65,6 +67,21 @@ class PodmanRuntime(ContainerRuntime):
         self.executable = executable
         self.site = site or SiteShape()
         self.ulimits = list(ulimits) if ulimits is not None else inherited_ulimits()
+
+    @classmethod
+    def private(cls, root: str | Path, **kwargs: Any) -> PodmanRuntime:
+        """A Podman whose whole store lives under ``root`` (vfs driver: no overlay mounts).
+
+        Podman records the runroot in its database and refuses a different one later, and
+        limits it to 50 characters; so it is ``root/run`` when short enough, else a directory
+        in the system temp dir named by a hash of ``root`` (the same every time).
+        """
+        base = Path(root).resolve()
+        runroot = base / "run"
+        if len(str(runroot)) > 50:
+            digest = hashlib.sha256(str(base).encode()).hexdigest()[:16]
+            runroot = Path(tempfile.gettempdir()) / f"xaas-podman-{digest}"
+        return cls(root=base / "storage", runroot=runroot, storage_driver="vfs", **kwargs)
 
     def base_argv(self) -> list[str]:
         """``podman`` plus the global storage options of this instance."""

@@ -1,0 +1,72 @@
+"""Session fixtures for the real-Podman tests: a static test binary, a private Podman store
+(vfs, under a temporary directory) and a registry-free image imported into it. Test modules
+load them with ``pytest_plugins = ["tests.containers.podman_fixtures"]``."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tarfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from xaas_parsl.containers.runtime.podman import PodmanRuntime
+
+HELLO_C = Path(__file__).with_name("hello.c")
+IMAGE = "localhost/xaas-hello:test"
+
+
+def private_podman(root: Path) -> PodmanRuntime:
+    """A Podman whose storage lives under ``root`` (vfs: no overlay mounts needed)."""
+    return PodmanRuntime.private(root)
+
+
+def reset(runtime: PodmanRuntime) -> None:
+    """Remove a private store's images, containers and run directory."""
+    subprocess.run([*runtime.base_argv(), "system", "reset", "--force"],
+                   capture_output=True, check=False, timeout=120)
+    if runtime.runroot:
+        shutil.rmtree(runtime.runroot, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    work = tmp_path_factory.mktemp("rootfs")
+    binary = work / "hello"
+    proc = subprocess.run(["gcc", "-static", "-Os", "-o", str(binary), str(HELLO_C)],
+                          capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"static linking is not possible here: {proc.stderr.strip()[-200:]}")
+    tarball = work / "rootfs.tar"
+    with tarfile.open(tarball, "w") as tar:
+        for name in ("bin", "data", "tmp"):
+            info = tarfile.TarInfo(name)
+            info.type, info.mode = tarfile.DIRTYPE, 0o1777 if name == "tmp" else 0o755
+            tar.addfile(info)
+        tar.add(binary, arcname="bin/hello")
+    return tarball
+
+
+@pytest.fixture(scope="session")
+def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanRuntime]:
+    """A private Podman store for the whole session (removed afterwards)."""
+    if shutil.which("podman") is None:
+        pytest.skip("podman is not installed (apt-get install podman)")
+    root = tmp_path_factory.mktemp("podman")
+    runtime = private_podman(root)
+    yield runtime
+    reset(runtime)
+
+
+@pytest.fixture(scope="session")
+def hello_image(podman: PodmanRuntime, hello_rootfs: Path) -> str:
+    """``localhost/xaas-hello:test`` imported into the private store, with CMD/ENV/LABEL."""
+    podman.import_rootfs(hello_rootfs, IMAGE, changes=[
+        'CMD ["/bin/hello"]', "ENV XAAS_GREETING=hi", "LABEL org.xaas.app=hello",
+        "WORKDIR /data"])
+    return IMAGE
