@@ -102,10 +102,11 @@ class Engine:
 
     def __init__(self, invoker: Invoker, *,
                  sink: Callable[[list[Record]], None] | None = None,
-                 default_timeout_s: float | None = None) -> None:
+                 default_timeout_s: float | None = None, flush_s: float = FLUSH_S) -> None:
         self.invoker = invoker
         self.sink = sink
         self.default_timeout_s = default_timeout_s
+        self.flush_s = flush_s  # 0: every record goes to the sink as soon as its call ends
         self._unsunk: list[Record] = []
         self._flush_timer: asyncio.TimerHandle | None = None
 
@@ -136,8 +137,10 @@ class Engine:
         if self.sink is None:
             return
         self._unsunk.append(record)
-        if self._flush_timer is None:
-            self._flush_timer = asyncio.get_running_loop().call_later(FLUSH_S, self._flush)
+        if self.flush_s <= 0:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(self.flush_s, self._flush)
 
     def _flush(self) -> None:
         if self._flush_timer is not None:

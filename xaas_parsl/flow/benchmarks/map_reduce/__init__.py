@@ -1,0 +1,2 @@
+"""660.map-reduce: word count (``split`` → map ``map`` → ``shuffle`` → map ``reduce``); the
+intermediate counts travel through the object store, as upstream's do."""
