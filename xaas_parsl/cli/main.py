@@ -18,6 +18,7 @@ from xaas_parsl.cli.burst import burst_group
 from xaas_parsl.cli.container import container_group
 from xaas_parsl.cli.demo import demo
 from xaas_parsl.cli.flow import flow_group
+from xaas_parsl.cli.flow_bench import bench_cmd, metrics_cmd
 from xaas_parsl.cli.images import images_group
 from xaas_parsl.cli.flow_translate import serve_cmd, translate_cmd
 from xaas_parsl.cli.intersect import intersect_cmd
@@ -55,6 +56,8 @@ spec_group.add_command(spec_points_cmd)
 cli.add_command(flow_group)
 flow_group.add_command(translate_cmd)
 flow_group.add_command(serve_cmd)
+flow_group.add_command(bench_cmd)
+flow_group.add_command(metrics_cmd)
 cli.add_command(burst_group)
 cli.add_command(ir_group)
 cli.add_command(images_group)
