@@ -50,7 +50,10 @@ def detect(text: str, path: str | Path) -> str:
     """``sebs``, ``asl`` or ``gcp`` from the content; ``InputError`` when it is none of them."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
+    except json.JSONDecodeError as exc:
+        if text.lstrip()[:1] in {"{", "["}:
+            raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: "
+                             f"{exc.msg}", path) from None
         try:
             data = yaml.safe_load(text)
         except yaml.YAMLError:

@@ -301,10 +301,23 @@ class _Parser:
                  names: dict[str, str]) -> dict[str, Any]:
         self.allowed(name, state, _PARALLEL_KEYS)
         branches = [self.scope(b, name) for b in state.get("Branches", [])]
-        expected = {f"{b['root']}.$": f"$[{i}]" for i, b in enumerate(branches)}
-        if state.get("ResultSelector") != expected:
+        selector = state.get("ResultSelector")
+        if not isinstance(selector, dict):
+            selector = {}
+        keys = {v: k.removesuffix(".$") for k, v in selector.items() if k.endswith(".$")}
+        if len(keys) != len(branches) or len(selector) != len(branches) or any(
+                f"$[{i}]" not in keys for i in range(len(branches))):
             raise _Reject(name, "Parallel must key branch outputs by branch root: ResultSelector "
-                                f"{json.dumps(expected)}")
+                                "{\"<root>.$\": \"$[<i>]\", ...} for every branch")
+        for i, branch in enumerate(branches):
+            key = keys[f"$[{i}]"]
+            if branch["root"] != key:  # the output key names the root (lost renames)
+                if key in branch["states"]:
+                    raise _Reject(name, f"ResultSelector key {key!r} names another state of "
+                                        f"branch {i}")
+                branch["states"] = {key if n == branch["root"] else n: s
+                                    for n, s in branch["states"].items()}
+                branch["root"] = key
         return {"type": "parallel", "parallel_functions": branches,
                 **self.follow(state, name, states, names)}
 
