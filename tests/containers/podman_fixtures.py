@@ -18,19 +18,6 @@ HELLO_C = Path(__file__).with_name("hello.c")
 IMAGE = "localhost/xaas-hello:test"
 
 
-def private_podman(root: Path) -> PodmanRuntime:
-    """A Podman whose storage lives under ``root`` (vfs: no overlay mounts needed)."""
-    return PodmanRuntime.private(root)
-
-
-def reset(runtime: PodmanRuntime) -> None:
-    """Remove a private store's images, containers and run directory."""
-    subprocess.run([*runtime.base_argv(), "system", "reset", "--force"],
-                   capture_output=True, check=False, timeout=120)
-    if runtime.runroot:
-        shutil.rmtree(runtime.runroot, ignore_errors=True)
-
-
 @pytest.fixture(scope="session")
 def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
@@ -58,9 +45,9 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanRuntime]:
     if shutil.which("podman") is None:
         pytest.skip("podman is not installed (apt-get install podman)")
     root = tmp_path_factory.mktemp("podman")
-    runtime = private_podman(root)
+    runtime = PodmanRuntime.private(root)
     yield runtime
-    reset(runtime)
+    runtime.reset_store()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@ recipes and commands for each site tool, atomic output, and the layer flattening
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import shutil
@@ -23,7 +24,7 @@ from xaas_parsl.containers.export import (
     saver_for,
 )
 from xaas_parsl.containers.runtime.podman import PodmanRuntime
-from xaas_parsl.errors import InputError
+from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.sites.facts import load_site
 
 pytest_plugins = ["tests.containers.podman_fixtures"]
@@ -52,9 +53,7 @@ def test_sarus_export_is_the_docker_archive_plus_load_and_run(
     try:
         assert other.load_archive(out / "xaas-hello_test.tar") == [hello_image]
     finally:
-        subprocess.run([*other.base_argv(), "system", "reset", "--force"], capture_output=True,
-                       check=False)
-        shutil.rmtree(other.runroot or "/nonexistent", ignore_errors=True)
+        other.reset_store()
 
 
 def test_apptainer_export_writes_a_def_that_bootstraps_from_the_archive(
@@ -158,8 +157,11 @@ def test_export_is_atomic_and_replaces_only_earlier_exports(tmp_path: Path) -> N
 
 def test_no_engine_has_the_image(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no.sock")
-    with pytest.raises(InputError, match="no such image in the Docker engine or the podman"):
-        saver_for("auto", "localhost/none:1", tmp_path / "p")
+    try:
+        with pytest.raises(InputError, match="no such image in the Docker engine or the podman"):
+            saver_for("auto", "localhost/none:1", tmp_path / "p")
+    finally:
+        PodmanRuntime.private(tmp_path / "p").reset_store()
 
 
 # -- flattening: OCI whiteouts and escapes, on a synthetic two-layer docker-archive -----------
@@ -243,3 +245,47 @@ def test_read_archive_rejects_what_is_not_a_docker_archive(tmp_path: Path) -> No
     text.write_text("not a tar")
     with pytest.raises(InputError, match="not a docker-archive"):
         read_archive(text)
+
+
+@needs_squashfs
+def test_export_from_the_docker_engine(hello_rootfs: Path, tmp_path: Path) -> None:
+    """The same exports from an image that lives in the Docker engine (skipped without one)."""
+    try:
+        from xaas_parsl.containers.engine import connect
+        client = connect(timeout=60)
+    except (ImportError, ToolError) as exc:
+        pytest.skip(f"no Docker engine: {exc}")
+    ref = "xaas-hello-docker:export"
+    try:
+        client.api.import_image_from_file(str(hello_rootfs), repository="xaas-hello-docker",
+                                          tag="export", changes=['CMD ["/bin/hello"]'])
+        save = saver_for("auto", ref)  # auto: the engine that has the image
+        sarus = export_image(ref, "sarus", tmp_path / "s", save, site_dir="/s")
+        assert read_archive(tmp_path / "s" / "xaas-hello-docker_export.tar").repo_tags == (ref,)
+        assert sarus.commands[-1].endswith("load/library/xaas-hello-docker:export /bin/hello")
+        export_image(ref, "edf", tmp_path / "e", save, site_dir="/e")
+        listing = subprocess.run(["unsquashfs", "-l", str(tmp_path / "e" /
+                                                          "xaas-hello-docker_export.sqsh")],
+                                 capture_output=True, text=True, check=True).stdout
+        assert "squashfs-root/bin/hello" in listing
+    finally:
+        with contextlib.suppress(Exception):
+            client.images.remove(ref, force=True)
+        client.close()
+
+
+def test_xaas_cli_prints_one_line_errors(tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from xaas_parsl.cli.main import cli, main
+
+    if "images" not in cli.commands:
+        pytest.skip("the `xaas images` group is not attached yet")
+    code = main(["images", "export", "localhost/nope:1", "--for", "edf", "--engine", "podman",
+                 "--podman-root", str(tmp_path / "store"), "-o", str(tmp_path / "out")])
+    PodmanRuntime.private(tmp_path / "store").reset_store()
+    err = capsys.readouterr().err
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith("xaas: error: localhost/nope:1: no such image in the podman store")
+    assert not (tmp_path / "out").exists()
+    code = main(["images", "export", "x:1", "--for", "edf", "--site", "mars"])
+    assert code == 1 and "unknown site 'mars'" in capsys.readouterr().err

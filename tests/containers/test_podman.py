@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.containers.podman_fixtures import private_podman, reset
 from xaas_parsl.containers.export import read_archive
 from xaas_parsl.containers.runtime.base import Bind, GpuRequest, MpiRequest, RunSpec
 from xaas_parsl.containers.runtime.podman import PodmanRuntime, inherited_ulimits
@@ -63,13 +62,13 @@ def test_save_load_round_trip_between_private_stores(podman: PodmanRuntime, hell
     assert config.cmd == ("/bin/hello",) and config.labels == {"org.xaas.app": "hello"}
     assert ("XAAS_GREETING", "hi") in config.env and config.workdir == "/data"
     assert not list(tmp_path.glob(".*.tmp"))  # written atomically
-    other = private_podman(tmp_path / "other")
+    other = PodmanRuntime.private(tmp_path / "other")
     try:
         assert other.load_archive(archive) == [hello_image]
         result = other.run(RunSpec(image=hello_image, command=("/bin/hello",)), timeout_s=60)
         assert (result.exit_code, result.stdout) == (0, "hello from xaas\n")
     finally:
-        reset(other)
+        other.reset_store()
 
 
 def _docker_client():  # type: ignore[no-untyped-def]
@@ -150,6 +149,10 @@ def test_run_argv_follows_podman_syntax() -> None:
     assert runtime.run_argv(intel)[-4:] == ["--device", "/dev/dri", "i", "a"]
     default_user = runtime.run_argv(RunSpec(image="i", command=("a",)))
     assert f"--user={os.getuid()}:{os.getgid()}" in default_user
+    with pytest.raises(InputError, match="only for private stores"):
+        PodmanRuntime().reset_store()  # never wipes the machine's shared store
+    with pytest.raises(InputError, match="at most 50 characters"):
+        PodmanRuntime(root="/r", runroot="/" + "x" * 60)
     with pytest.raises(InputError, match="no MPI hook"):
         runtime.run_argv(RunSpec(image="i", command=("a",), mpi=MpiRequest(ranks=4)))
 

@@ -206,6 +206,17 @@ class PodmanRuntime(ContainerRuntime):
         data = json.loads(self._podman("image", "inspect", image, what="image inspect"))
         return dict(data[0])
 
+    def reset_store(self) -> None:
+        """Remove everything in a *private* store (``podman system reset``) and its runroot;
+        refused for the default store, which other users of this machine share."""
+        if not self.root:
+            raise InputError("reset_store() is only for private stores (root=...)")
+        if shutil.which(self.executable):
+            subprocess.run([*self.base_argv(), "system", "reset", "--force"],
+                           capture_output=True, check=False, timeout=300)
+        if self.runroot:
+            shutil.rmtree(self.runroot, ignore_errors=True)
+
     def remove_image(self, image: str) -> None:
         """``podman rmi`` (missing images are not an error)."""
         if self.image_exists(image):
