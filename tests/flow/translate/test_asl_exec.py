@@ -108,3 +108,28 @@ def test_trip_booking_paths(runs: dict[str, tuple[Outcome, Outcome]]) -> None:
     assert cancel_in == confirm_in and "error" not in json.loads(cancel_in)
     assert not hotel.ok and list(hotel.calls) == [(f, p, False) for f, p, _ in hotel.calls]
     assert "hotel failed (injected)" in (hotel.error or "")
+
+
+@pytest.mark.parametrize(("fail_times", "ok"), [(2, True), (3, False)])
+def test_retry_runs_like_the_local_executor(tmp_path: Path, fail_times: int, ok: bool) -> None:
+    """``retry: {max_attempts: 3}`` becomes ``Retry`` with ``MaxAttempts: 2``: a function failing
+    twice succeeds on the third attempt on both; failing three times fails both runs. The
+    counter file differs per run, so calls are compared as (function, outcome) sequences."""
+    need_node_tools()
+    from tests.flow.translate.extra import RETRY
+
+    path = tmp_path / "retry.json"
+    path.write_text(json.dumps(RETRY))
+    local = run_local(path, {"counter": str(tmp_path / "a"), "fail_times": fail_times},
+                      FUNCTIONS)
+    machine = emit_asl_data(load_workflow(path), Endpoints().aws)[0]
+    with serving(FUNCTIONS) as server:
+        [result] = run_on_emulator([{"definition": machine, "request_id": "retry", "input": {
+            "counter": str(tmp_path / "b"), "fail_times": fail_times}}], server.url)
+        calls = server.take_calls()
+    assert result["ok"] is local.ok is ok
+    assert [c.ok for c in calls] == ([False] * fail_times + [True] if ok else [False] * 3)
+    assert Counter((f, o) for f, _, o in local.calls.elements()) == \
+        Counter((c.func_name, c.ok) for c in calls)
+    if ok:
+        assert result["output"]["calls"] == local.output["calls"] == fail_times + 1
