@@ -15,6 +15,7 @@ mapping with ``main`` holding ``steps`` (or a top-level step list) is Cloud Work
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import re
 from collections.abc import Callable
@@ -155,7 +156,10 @@ def translate(source_path: str | Path, to: str, from_: str | None = None,
         result.warnings.append("Step Functions limits state data (the payload) to 256 KiB; "
                                "larger payloads fail with States.DataLimitExceeded")
     elif to == "gcp":
-        result.text = str(_backend("gcp_emit", "emit_gcp")(wf, endpoints.gcp))
+        emit_gcp = _backend("gcp_emit", "emit_gcp")
+        extra = {"warnings": result.warnings} \
+            if "warnings" in inspect.signature(emit_gcp).parameters else {}
+        result.text = str(emit_gcp(wf, endpoints.gcp, **extra))
     elif to == "cncf":
         result.text = str(_backend("cncf", "emit_cncf")(wf, endpoints.gcp))
     else:
