@@ -103,3 +103,8 @@ def zero_copy(ctx: WorkerContext) -> bool:
 def concat_reduce(ctx: WorkerContext) -> str | None:
     """A reduce with an associative but not commutative op: string concatenation."""
     return ctx.reduce(str(ctx.rank), operator.add, root=ctx.size - 1)
+
+
+def scaled_sum(ctx: WorkerContext, values: list[int], factor: int = 1) -> int:
+    """Rank r takes values[r] (an upstream app's output), scales it, and all sum it up."""
+    return ctx.allreduce(values[ctx.rank] * factor, operator.add)
