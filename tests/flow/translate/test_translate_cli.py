@@ -94,6 +94,11 @@ BAD_ASL: list[tuple[str, Any, str]] = [
             "ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "t", "States": {}},
         "End": True}}},
      "state 'm' (line 4): Map ProcessorConfig Mode 'DISTRIBUTED' is not supported"),
+    ("map-output", {"StartAt": "m", "States": {"m": {
+        "Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {"StartAt": "t", "States": {
+            "t": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                  "End": True}}}, "End": True}}},
+     "state 'm' (line 4): Map without ResultPath replaces the payload"),
     ("dangling", {"StartAt": "t", "States": {"t": {
         "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "Next": "zz"}}},
      "state 't' (line 4): Next target 'zz' is not a state of this scope"),

@@ -272,6 +272,9 @@ class _Parser:
                 raise _Reject(inner_name, "a loop's body must be one Task without Catch")
             return {"type": "loop", **self.call(inner_name, inner_state), "array": array,
                     **nxt}
+        if result == "$":
+            raise _Reject(name, "Map without ResultPath replaces the payload with the list of "
+                                "results; SeBS writes it to a path (ResultPath: $.<array>)")
         out: dict[str, Any] = {"type": "map", "array": array, **self.scope(body, name)}
         path = model_path(result, name, "ResultPath")
         if path != array:
