@@ -28,18 +28,49 @@ BUNDLED_APPS = REPO_ROOT / "workflows" / "apps"
 
 @dataclass(frozen=True)
 class MatrixOption:
-    """One varied option: ``bool`` (off/on) or ``select`` (one of ``values``)."""
+    """One varied option: ``bool`` (off/on) or ``select`` (one of ``values``).
+
+    A select value either sets ``option`` to itself (``GMX_SIMD=AVX_512``) or, when the
+    project spreads one choice over several switches, is a *preset* with its own CMake
+    options (llama.cpp's ``AVX512`` = ``GGML_AVX512=ON`` + ``GGML_AVX2=ON`` + ...); ``presets``
+    maps such values to their options.
+    """
 
     name: str
     kind: str
     option: str
     values: tuple[str, ...] = ()
     arch: tuple[tuple[str, str], ...] = ()
+    presets: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+
+    def options_for(self, value: str) -> tuple[tuple[str, str], ...]:
+        """The CMake options that select ``value`` (a preset's, else ``option=value``)."""
+        return dict(self.presets).get(value, ((self.option, value),))
+
+    def cmake_options(self) -> set[str]:
+        """Every CMake option this matrix entry sets."""
+        names = {self.option} if self.option else set()
+        return names | {k for _, opts in self.presets for k, _ in opts}
+
+    def value_of(self, given: dict[str, str]) -> str | None:
+        """The select value whose options all appear in ``given`` (``-D`` name → value)."""
+        for value in self.values:
+            opts = self.options_for(value)
+            if all(k in given and _same(given[k], v) for k, v in opts):
+                return value
+        return None
 
     def values_for(self, arch: str) -> tuple[str, ...]:
         """Select values usable on ``arch`` (values without an arch entry are portable)."""
         archs = dict(self.arch)
         return tuple(v for v in self.values if normalise_arch(archs.get(v, arch)) == arch)
+
+
+def _same(a: str, b: str) -> bool:
+    """CMake values equal, booleans compared by meaning (``ON`` = ``TRUE`` = ``1``)."""
+    truthy, falsy = {"ON", "TRUE", "1", "YES"}, {"OFF", "FALSE", "0", "NO"}
+    ua, ub = a.upper(), b.upper()
+    return a == b or (ua in truthy and ub in truthy) or (ua in falsy and ub in falsy)
 
 
 @dataclass(frozen=True)
@@ -87,19 +118,18 @@ class AppDescriptor:
     def configurations(self, arch: str) -> list[Configuration]:
         """All matrix configurations buildable on ``arch``, in matrix order."""
         arch = normalise_arch(arch)
-        axes: list[list[tuple[str | None, str, str]]] = []
+        axes: list[list[tuple[str | None, tuple[tuple[str, str], ...]]]] = []
         for opt in self.matrix:
             if opt.kind == "bool":
-                axes.append([(None, opt.option, "OFF"), (opt.name, opt.option, "ON")])
+                axes.append([(None, ((opt.option, "OFF"),)), (opt.name, ((opt.option, "ON"),))])
             else:
-                axes.append([(v, opt.option, v) for v in opt.values_for(arch)])
+                axes.append([(v, opt.options_for(v)) for v in opt.values_for(arch)])
         configs = []
         for combo in itertools.product(*axes):
-            label = "+".join(part for part, _, _ in combo if part) or "default"
-            options = tuple((o, v) for _, o, v in combo) + self.fixed
+            label = "+".join(part for part, _ in combo if part) or "default"
+            options = tuple(o for _, opts in combo for o in opts) + self.fixed
             configs.append(Configuration(label, options))
         return configs
-
 
     def config_name(self, cmake_args: list[str]) -> str:
         """Name of the matrix configuration that ``cmake_args`` select (matrix order).
@@ -114,6 +144,11 @@ class AppDescriptor:
                 given[name.split(":", 1)[0]] = val
         parts = []
         for opt in self.matrix:
+            if opt.kind == "select" and opt.presets:
+                chosen = opt.value_of(given)
+                if chosen is not None:
+                    parts.append(chosen)
+                continue
             value = given.get(opt.option)
             if value is None:
                 continue
@@ -158,17 +193,30 @@ def load_app(path: str | Path) -> AppDescriptor:
         spec_path=spec_path,
         cmake_args=tuple(build.get("cmake_args", ())),
         targets=tuple(build.get("targets", ())),
-        matrix=tuple(
-            MatrixOption(m["name"], m["kind"], m["option"], tuple(m.get("values", ())),
-                         tuple(sorted(m.get("arch", {}).items())))
-            for m in data.get("matrix", ())
-        ),
+        matrix=tuple(_matrix_option(m, p) for m in data.get("matrix", ())),
         fixed=tuple((k, str(v)) for k, v in data.get("fixed", {}).items()),
         tests=tuple(
             Test(t["name"], tuple(t["command"]), t.get("expect"), t.get("mpi_ranks"))
             for t in data.get("tests", ())
         ),
     )
+
+
+def _matrix_option(m: dict[str, Any], path: Path) -> MatrixOption:
+    """A validated matrix entry; select values may be names or ``{name, options}`` presets."""
+    names: list[str] = []
+    presets: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    for v in m.get("values", ()):
+        if isinstance(v, dict):
+            names.append(v["name"])
+            presets.append((v["name"], tuple((k, str(x)) for k, x in v["options"].items())))
+        elif not m.get("option"):
+            raise InputError(f"matrix entry {m['name']!r}: value {v!r} needs 'option' "
+                             "(or give the value as {name, options})", path)
+        else:
+            names.append(v)
+    return MatrixOption(m["name"], m["kind"], m.get("option", ""), tuple(names),
+                        tuple(sorted(m.get("arch", {}).items())), tuple(presets))
 
 
 def bundled_app(name: str = "heat2d") -> AppDescriptor:

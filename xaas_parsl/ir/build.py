@@ -13,7 +13,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from xaas_parsl.descriptor.app import AppDescriptor
+from xaas_parsl.descriptor.app import AppDescriptor, Configuration
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.intersection.simd import normalise_arch
@@ -41,7 +41,7 @@ def _emit(store: Store, index: dict[str, str], job: tuple[IrGroup, str]
     known = index.get(key)
     if known == FAILED:
         return None
-    if known and store.has(known):
+    if known and store.intact(known):  # verified: a corrupted IR is emitted again
         return known, False
     temp = store.temp_path(key[:16])
     cmd = group.emit.command
@@ -90,17 +90,41 @@ def _unit_entry(group: IrGroup, digest: str) -> dict[str, Any]:
             "reason": group.reason}
 
 
-def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
-                 jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
-    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary."""
-    arch = normalise_arch(platform.machine())
-    configs = select_configs(app, arch, names)
-    out = out.resolve()
+def configure_all(app: AppDescriptor, out: Path, names: list[str] | None
+                  ) -> tuple[list[Configuration], list[Unit]]:
+    """Configure the chosen configurations into ``out/builds/<NAME>``; their compile units."""
+    configs = select_configs(app, normalise_arch(platform.machine()), names)
     units: list[Unit] = []
     for config in configs:
         tree = out / "builds" / config.name
         configure(app, config, tree)
         units.extend(read_units(config.name, tree))
+    return configs, units
+
+
+def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, jobs: int = 2,
+              quiet: bool = False) -> dict[str, Any]:
+    """Configure and preprocess, decide the sharing, emit nothing: the figures of a bundle
+    (``unique_irs`` = IR groups) for projects too large to emit here (GROMACS). A unit whose
+    IR would not compile without its tuning flags is only found by emitting, so this can
+    undercount IR files of such units; that is the only difference from ``build_bundle``."""
+    configs, units = configure_all(app, out.resolve(), names)
+    groups, native = plan(units, jobs, quiet)
+    jobs_total = len(units)
+    return {"compile_jobs": jobs_total, "unique_irs": len(groups), "native_jobs": len(native),
+            "retargetable_irs": sum(1 for g in groups if g.retargetable),
+            "reduction": round(1 - (len(groups) + len(native)) / jobs_total, 4)
+            if jobs_total else 0.0,
+            "configs": [c.name for c in configs], "groups": groups, "native": native,
+            "units": units}
+
+
+def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
+                 jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
+    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary."""
+    arch = normalise_arch(platform.machine())
+    configs, units = configure_all(app, out.resolve(), names)
+    out = out.resolve()
     groups, native = plan(units, jobs, quiet)
     store = Store(out / "store")
     emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)

@@ -69,7 +69,45 @@ def read_units(config: str, build_dir: Path) -> list[Unit]:
     data = load_json(path)
     if not isinstance(data, list):
         raise InputError("compile_commands.json must be a list", path)
+    generate_sources(data, build_dir)
     return [Unit(config, str(build_dir), parse_entry(e, path)) for e in data]
+
+
+def generate_sources(entries: list[object], build_dir: Path) -> None:
+    """Create sources the build system generates at build time (GROMACS'
+    ``baseversion-gen.cpp``). A missing source *inside the build tree* is such an output; a
+    missing source elsewhere stays an error (``parse_entry``). ``ninja FILE`` would also build
+    the target's order-only dependencies (whole libraries), so only the generating edges are
+    run: missing explicit inputs first, then the edge's own command (``ninja -t commands
+    -s``), with ``/bin/sh -c`` exactly as ninja runs it (the text comes from CMake's
+    ``build.ninja``, not from user input)."""
+    tree = build_dir.resolve()
+    done: set[str] = set()
+    for e in entries:
+        if isinstance(e, dict) and "file" in e and "directory" in e:
+            src = Path(str(e["directory"]), str(e["file"])).resolve()
+            if not src.exists() and src.is_relative_to(tree):
+                _run_edge(tree, str(src.relative_to(tree)), done)
+
+
+def _run_edge(tree: Path, rel: str, done: set[str]) -> None:
+    if rel in done:
+        return
+    done.add(rel)
+    ninja = require("ninja")
+    query = run_tool([ninja, "-C", str(tree), "-t", "query", rel], f"ninja query {rel}")
+    inputs = query.split("  outputs:")[0].splitlines()[2:]
+    for line in inputs:
+        name = line.strip().removeprefix("| ")
+        if not name or name.startswith("||"):
+            continue
+        path = (tree / name).resolve()
+        if not path.exists() and path.is_relative_to(tree):
+            _run_edge(tree, str(path.relative_to(tree)), done)
+    command = run_tool([ninja, "-C", str(tree), "-t", "commands", "-s", rel],
+                       f"ninja commands {rel}").strip()
+    if command:
+        run_tool(["/bin/sh", "-c", command], f"generate {rel}", tree)
 
 
 def _preprocess(unit: Unit, drop_tuning: bool = False) -> tuple[str, bool]:

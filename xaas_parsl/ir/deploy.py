@@ -37,7 +37,7 @@ def choose_config(bundle: Path, target: Path | None) -> str:
     app = load_app(meta["app_descriptor"])
     system = load_system(target) if target else discover_local()
     choice = intersect(app.spec(), system, None).choice
-    matrix = {m.option for m in app.matrix}
+    matrix = {o for m in app.matrix for o in m.cmake_options()}
     args = [a for a in choice.cmake_args
             if a.startswith("-D") and a[2:].split("=", 1)[0].split(":", 1)[0] in matrix]
     name = app.config_name(args)

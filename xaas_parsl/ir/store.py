@@ -49,6 +49,13 @@ class Store:
         """Whether an IR with this hash is stored (not verified: see ``get``)."""
         return self.path(digest).is_file()
 
+    def intact(self, digest: str) -> bool:
+        """Whether the IR with this hash is stored *and* its bytes still hash to its name. On
+        ``False`` the caller emits it again; ``add`` then replaces a corrupted file atomically
+        (it is not deleted here: another thread may be replacing it already)."""
+        path = self.path(digest)
+        return path.is_file() and sha256_file(path) == digest
+
     def get(self, digest: str, unit: str = "") -> Path:
         """The stored IR, verified; a missing or corrupted file is an ``InputError``."""
         path = self.path(digest)
