@@ -11,6 +11,7 @@ APT_PACKAGES=(
   libfftw3-dev libmpich-dev mpich
   rabbitmq-server redis-server
   podman squashfs-tools
+  docker.io debootstrap
 )
 
 missing=()
@@ -36,6 +37,7 @@ fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
   | grep -v -E "^WARNING: Location '.*' is ignored" || true
 .venv/bin/python -c "import xaas_parsl" # fail loudly if the install did not work
+./scripts/start-dockerd.sh  # a Docker engine for the container tests (vfs; idempotent)
 
 # ASL checkers and emulator for the flow translation tests (tools/asl: asl-validator,
 # aws-local-stepfunctions), pinned by its package-lock.json.

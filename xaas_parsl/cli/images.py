@@ -1,0 +1,54 @@
+"""``xaas images``: bootstrap the base images from the Debian mirror, prune deployed images."""
+
+from __future__ import annotations
+
+import click
+
+from xaas_parsl.cli.output import emit_json
+from xaas_parsl.containers.images import bootstrap
+from xaas_parsl.containers.prune import prune
+
+
+@click.group("images")
+def images_group() -> None:
+    """Base images without a registry (debootstrap + import), pruning, export to sites."""
+
+
+@images_group.command("bootstrap")
+@click.option("--mirror", default=None,
+              help="Debian mirror URL (default: the one in /etc/apt/sources.list.d).")
+@click.option("--force", is_flag=True, help="Run debootstrap again even if cached.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
+def bootstrap_cmd(mirror: str | None, force: bool, as_json: bool) -> None:
+    """Build (or reuse) the toolchain and runtime base images in the Docker engine."""
+    done = bootstrap(mirror, force)
+    if as_json:
+        emit_json(done, None)
+        return
+    for row in done:
+        click.echo(f"{row['image']}: {row['action']} ({row['seconds']} s"
+                   + (f", debootstrap {row['debootstrap_s']} s" if row["debootstrap_s"] else "")
+                   + ")")
+
+
+@images_group.command("prune")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--json", "as_json", is_flag=True, help="Print the removed images as JSON.")
+def prune_cmd(dry_run: bool, as_json: bool) -> None:
+    """Remove deployed images no longer referenced (superseded, or whose source is gone)."""
+    removed = prune(dry_run=dry_run)
+    if as_json:
+        emit_json(removed, None)
+        return
+    verb = "would remove" if dry_run else "removed"
+    for row in removed:
+        click.echo(f"{verb} {row['image']} ({row['reason']})")
+    click.echo(f"{len(removed)} image(s) {verb}")
+
+
+try:  # `xaas images export` lives with the site runtimes (cli/images_export.py)
+    from xaas_parsl.cli.images_export import export_cmd
+except ImportError:  # pragma: no cover - not present in every checkout
+    pass
+else:
+    images_group.add_command(export_cmd)

@@ -1,0 +1,217 @@
+"""The Docker engine edge: connecting, running throw-away containers, moving files in and out.
+
+Every image this package writes is made without a Dockerfile: a container is *created* from a
+base image, files are put into it as a tar stream (``put_archive``), optionally a command runs
+in it, and the container is committed with explicit labels and environment. Why not
+``docker build``: the build context, ``ARG``s and ``RUN`` lines end up in the image history,
+which is exactly where host paths and build secrets leak; a commit records only what we pass.
+Containers are always removed afterwards (vfs storage copies the whole root file system per
+container, so leftovers cost gigabytes), and images are tagged only after everything succeeded.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from xaas_parsl.errors import InputError, ToolError
+
+if TYPE_CHECKING:
+    import docker
+    from docker.models.containers import Container
+    from docker.models.images import Image
+
+START_HINT = ("start it as root with `dockerd --storage-driver=vfs &` "
+              "(apt-get install docker.io), or run ./scripts/setup.sh")
+
+
+def connect(timeout: int = 600) -> docker.DockerClient:
+    """A client of the Docker engine named by ``DOCKER_HOST`` (default: the local socket).
+
+    A missing SDK, a missing socket and an engine that does not answer are one ``ToolError``
+    each, saying what is missing and how to start it.
+    """
+    try:
+        import docker
+    except ImportError:  # pragma: no cover - install_requires has it
+        raise ToolError("the docker Python SDK is not installed (pip install docker)") from None
+    host = os.environ.get("DOCKER_HOST", "unix:///var/run/docker.sock")
+    if host.startswith("unix://") and not Path(host[len("unix://"):]).exists():
+        raise ToolError(f"no Docker engine: socket {host[len('unix://'):]} does not exist; "
+                        f"{START_HINT}")
+    try:
+        client = docker.DockerClient(base_url=host, timeout=timeout)
+        client.ping()
+    except docker.errors.DockerException as exc:
+        raise ToolError(f"the Docker engine at {host} does not answer ({_short(exc)}); "
+                        f"{START_HINT}") from None
+    return client
+
+
+def reachable() -> bool:
+    """Whether a Docker engine answers here (tests skip, the demo goes native otherwise)."""
+    try:
+        connect(timeout=10).close()
+    except ToolError:
+        return False
+    return True
+
+
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text[:200]
+
+
+def get_image(client: docker.DockerClient, ref: str) -> Image:
+    """The image ``ref`` or an ``InputError`` saying it is not in the engine (no registry)."""
+    import docker
+
+    try:
+        return client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        raise InputError("no such image in the Docker engine (no registry is used; build it "
+                         "first, see `xaas images bootstrap` / `xaas container ... build`)",
+                         ref) from None
+
+
+def has_image(client: docker.DockerClient, ref: str) -> bool:
+    """Whether ``ref`` exists in the engine."""
+    import docker
+
+    try:
+        client.images.get(ref)
+    except docker.errors.ImageNotFound:
+        return False
+    return True
+
+
+def tar_of(entries: dict[str, Path | bytes], mode: int = 0o644) -> bytes:
+    """A tar stream: archive name → host file/directory (recursively) or file content.
+
+    Owners are reset to root and names are relative, so neither host users nor host paths
+    reach the image; ``__pycache__``, ``.git`` and editor back-ups are skipped.
+    """
+
+    def clean(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        parts = Path(info.name).parts
+        if any(p in {"__pycache__", ".git", ".pytest_cache", ".mypy_cache"} for p in parts):
+            return None
+        info.uid = info.gid = 0
+        info.uname = info.gname = "root"
+        return info
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for name, value in entries.items():
+            if isinstance(value, bytes):
+                info = tarfile.TarInfo(name)
+                info.size, info.mode, info.mtime = len(value), mode, int(time.time())
+                tar.addfile(info, io.BytesIO(value))
+            else:
+                tar.add(str(value), arcname=name, filter=clean)
+    return buf.getvalue()
+
+
+@contextmanager
+def container(client: docker.DockerClient, image: str, command: list[str] | None = None,
+              **kwargs: Any) -> Iterator[Container]:
+    """A created (not started) container that is removed, whatever happens, on exit.
+
+    Networking is off unless ``network_mode`` is given: builds in containers never fetch.
+    """
+    kwargs.setdefault("network_mode", "none")
+    made = client.containers.create(image, command, **kwargs)
+    try:
+        yield made
+    finally:
+        made.remove(force=True, v=True)
+
+
+def run_to_end(ctr: Container, what: str, timeout: float = 3600) -> str:
+    """Start ``ctr``, wait for it, return its output; a non-zero exit is a ``ToolError``."""
+    ctr.start()
+    try:
+        status = ctr.wait(timeout=timeout)
+    except Exception as exc:  # the SDK raises requests' ReadTimeout
+        ctr.kill()
+        raise ToolError(f"{what}: no result after {timeout:.0f} s ({_short(exc)})") from None
+    out: bytes = ctr.logs(stdout=True, stderr=True)
+    text = out.decode("utf-8", "replace")
+    code = int(status.get("StatusCode", 1))
+    if code != 0:
+        raise ToolError(f"{what} failed inside the container (exit {code}): "
+                        f"{last_error(text)}")
+    return text
+
+
+def exec_json(ctr: Container, argv: list[str], what: str) -> dict[str, Any]:
+    """Run ``argv`` in the running ``ctr``; its stdout must be one JSON object."""
+    import json
+
+    result = ctr.exec_run(argv, demux=True)
+    out, err = result.output if isinstance(result.output, tuple) else (b"", b"")
+    text = bytes(out or b"").decode("utf-8", "replace")
+    if result.exit_code != 0:
+        raise ToolError(f"{what} failed inside the container (exit {result.exit_code}): "
+                        f"{last_error(bytes(err or b'').decode('utf-8', 'replace') + text)}")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        raise ToolError(f"{what}: the container printed no JSON result: "
+                        f"{last_error(text)}") from None
+    if not isinstance(data, dict):
+        raise ToolError(f"{what}: expected a JSON object from the container")
+    return data
+
+
+def last_error(text: str) -> str:
+    """The most telling line of a failing container's output (``xaas: error:`` first)."""
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    for line in reversed(lines):
+        if line.startswith("xaas: error:"):
+            return line[len("xaas: error:"):].strip()[:400]
+    for line in lines:
+        if "error" in line.lower():
+            return line[:400]
+    return lines[-1][:400] if lines else "no output"
+
+
+def read_archive(ctr: Container, path: str) -> bytes:
+    """The tar stream of ``path`` inside ``ctr`` (a file or a directory)."""
+    import docker
+
+    try:
+        stream, _ = ctr.get_archive(path)
+    except docker.errors.NotFound:
+        raise ToolError(f"{path} was not produced inside the container") from None
+    return b"".join(stream)
+
+
+def read_file(ctr: Container, path: str) -> bytes:
+    """One file's bytes from inside ``ctr``."""
+    with tarfile.open(fileobj=io.BytesIO(read_archive(ctr, path))) as tar:
+        member = tar.next()
+        handle = tar.extractfile(member) if member else None
+        if handle is None:
+            raise ToolError(f"{path} inside the container is not a file")
+        return handle.read()
+
+
+def commit(ctr: Container, ref: str, labels: dict[str, str], env: dict[str, str],
+           cmd: list[str] | None = None, workdir: str | None = None) -> Image:
+    """Commit ``ctr`` as ``ref`` with exactly these labels, environment and command.
+
+    ``conf`` replaces the container's config (its creation command and environment are not
+    carried over), so nothing but what is passed here describes the image.
+    """
+    repo, _, tag = ref.rpartition(":")
+    conf: dict[str, Any] = {"Labels": labels, "Env": [f"{k}={v}" for k, v in env.items()],
+                            "Cmd": cmd or ["/bin/sh"], "WorkingDir": workdir or "/"}
+    image: Image = ctr.commit(repository=repo, tag=tag, conf=conf)
+    return image

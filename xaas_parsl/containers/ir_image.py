@@ -1,0 +1,62 @@
+"""IR containers (``xaas container ir build``): the app's IR bundle built inside an image.
+
+The bundle is built *in* a container of the toolchain image (network off), at ``/xaas/bundle``:
+its CMake trees hold absolute paths, so building inside puts the paths deployment needs in the
+image, and none of the host's. The container is committed as ``<app>-ir:<version>`` only after
+the build succeeded; a failing build leaves no tag and the container is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from xaas_parsl.containers import labels as L
+from xaas_parsl.containers.engine import commit, connect, container, run_to_end
+from xaas_parsl.containers.images import require_base
+from xaas_parsl.containers.source import (
+    APP_DIR,
+    APP_ENV,
+    app_labels,
+    app_payload,
+    toolchain_name,
+)
+from xaas_parsl.descriptor.app import AppDescriptor
+from xaas_parsl.errors import ToolError
+
+INSIDE = ["python3", "-m", "xaas_parsl.containers.inside"]
+
+
+def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: int = 2,
+                   ref: str | None = None) -> dict[str, Any]:
+    """Build the IR bundle of ``app`` inside a toolchain container and commit it."""
+    client = connect(timeout=3600)
+    start = time.perf_counter()
+    base = require_base(client, "toolchain")
+    ref = ref or L.ir_ref(app.name, app.version)
+    argv = [*INSIDE, "ir-build", "-j", str(jobs)]
+    if configs:
+        argv += ["--configs", ",".join(configs)]
+    with container(client, base, argv, environment=APP_ENV, working_dir=APP_DIR) as ctr:
+        ctr.put_archive("/", app_payload(app))
+        output = run_to_end(ctr, f"IR bundle build of {app.name}")
+        summary = _last_json(output)
+        labels = app_labels(app, "ir", toolchain_name(client, base))
+        labels[L.CONFIGS] = json.dumps(summary["configs"], separators=(",", ":"))
+        labels[L.BUNDLE] = json.dumps({k: summary[k] for k in
+                                       ("compile_jobs", "unique_irs", "reduction")},
+                                      separators=(",", ":"))
+        image = commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR)
+    return {"image": ref, "id": image.id, "app": app.name, "version": app.version,
+            "configs": summary["configs"], "compile_jobs": summary["compile_jobs"],
+            "unique_irs": summary["unique_irs"], "reduction": summary["reduction"],
+            "seconds": round(time.perf_counter() - start, 1)}
+
+
+def _last_json(output: str) -> dict[str, Any]:
+    for line in reversed(output.strip().splitlines()):
+        if line.startswith("{"):
+            data: dict[str, Any] = json.loads(line)
+            return data
+    raise ToolError("the IR bundle build printed no summary")
