@@ -16,17 +16,14 @@ from xaas_parsl import __version__
 from xaas_parsl.cli.apps import app_group
 from xaas_parsl.cli.burst import burst_group
 from xaas_parsl.cli.container import container_group
-from xaas_parsl.cli.container import container_group
 from xaas_parsl.cli.demo import demo
 from xaas_parsl.cli.flow import flow_group
-from xaas_parsl.cli.images import images_group
 from xaas_parsl.cli.flow_bench import bench_cmd, metrics_cmd
 from xaas_parsl.cli.images import images_group
 from xaas_parsl.cli.flow_translate import serve_cmd, translate_cmd
 from xaas_parsl.cli.intersect import intersect_cmd
 from xaas_parsl.cli.ir import ir_group
 from xaas_parsl.cli.profiles import profiles_group
-from xaas_parsl.cli.run import run_cmd
 from xaas_parsl.cli.run import run_cmd
 from xaas_parsl.cli.site import site_group
 from xaas_parsl.cli.spec import spec_group
@@ -63,9 +60,6 @@ flow_group.add_command(bench_cmd)
 flow_group.add_command(metrics_cmd)
 cli.add_command(burst_group)
 cli.add_command(ir_group)
-cli.add_command(images_group)
-cli.add_command(container_group)
-cli.add_command(run_cmd)
 cli.add_command(images_group)
 cli.add_command(container_group)
 cli.add_command(run_cmd)
