@@ -16,13 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from xaas_parsl.cli.images_export import export_cmd
-from xaas_parsl.containers.export import (
-    export_image,
-    file_stem,
-    flatten,
-    read_archive,
-    saver_for,
-)
+from xaas_parsl.containers.archive import flatten, read_archive
+from xaas_parsl.containers.export import export_image, file_stem, saver_for
 from xaas_parsl.containers.runtime.podman import PodmanRuntime
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.sites.facts import load_site
@@ -38,7 +33,9 @@ def test_sarus_export_is_the_docker_archive_plus_load_and_run(
     out = tmp_path / "to-ault"
     result = export_image(hello_image, "sarus", out, podman.save_archive,
                           site=load_site("ault"), node_type="v100", site_dir="/scratch/x")
-    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "xaas-hello_test.tar"]
+    assert sorted(p.name for p in out.iterdir()) == ["README.txt", "SHA256SUMS",
+                                                     "xaas-hello_test.tar"]
+    subprocess.run(["sha256sum", "--quiet", "-c", "SHA256SUMS"], cwd=out, check=True)
     config = read_archive(out / "xaas-hello_test.tar")
     assert config.repo_tags == (hello_image,) and config.cmd == ("/bin/hello",)
     assert result.commands == [

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from xaas_parsl.containers.export import read_archive
+from xaas_parsl.containers.archive import read_archive
 from xaas_parsl.containers.runtime.base import Bind, GpuRequest, MpiRequest, RunSpec
 from xaas_parsl.containers.runtime.podman import PodmanRuntime, inherited_ulimits
 from xaas_parsl.errors import InputError, ToolError
@@ -52,6 +52,19 @@ def test_default_user_is_the_invoking_user_and_binds_can_be_writable(
     assert (out_dir / "f").read_text() == "x"
     assert (out_dir / "f").stat().st_uid == os.getuid()
     assert result.seconds > 0
+
+
+def test_files_written_through_a_writable_bind_belong_to_the_given_user(
+        podman: PodmanRuntime, hello_image: str, tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    spec = RunSpec(image=hello_image, command=("/bin/hello", "write", "/shared/f"),
+                   user="1234:2345", binds=(Bind(str(shared), "/shared", read_only=False),))
+    result = podman.run(spec, timeout_s=60)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    stat = (shared / "f").stat()
+    assert (stat.st_uid, stat.st_gid) == (1234, 2345)
 
 
 def test_save_load_round_trip_between_private_stores(podman: PodmanRuntime, hello_image: str,

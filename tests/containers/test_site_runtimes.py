@@ -153,6 +153,13 @@ def test_ault_node_types_differ_where_the_facts_do() -> None:
     assert "--nodelist=ault23" in v100 and "--nodelist=ault25" in a100
     with pytest.raises(InputError, match="no node type"):
         runtime_for_site(facts, "h100")
+    with pytest.raises(InputError, match="5 GPU"):
+        runtime_for_site(facts, "v100").run_argv(
+            RunSpec(image="img", command=("x",), gpus=GpuRequest("nvidia", 5)))
+    with pytest.raises(InputError, match="2 node"):  # 12 ranks at 4 per node > ault23-24
+        runtime_for_site(facts, "v100").run_argv(
+            RunSpec(image="img", command=("x",), gpus=GpuRequest("nvidia"),
+                    mpi=MpiRequest(ranks=12)))
 
 
 # -- Aurora: Apptainer, Intel GPU Max (Level Zero), mpiexec -----------------------------------
@@ -230,6 +237,7 @@ def test_registry_maps_every_site_yaml_runtime_name() -> None:
     assert type(runtime_for_site(load_site("alps"))).__name__ == "ContainerEngineRuntime"
     assert type(runtime_for_site(load_site("ault"))).__name__ == "SarusRuntime"
     assert type(runtime_for_site(load_site("aurora"))).__name__ == "ApptainerRuntime"
+    assert runtime_for_site(load_site("local")).name == "docker"  # the other engineer's class
 
 
 def test_registry_imports_lazily_and_reports_a_missing_module(

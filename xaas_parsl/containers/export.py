@@ -13,18 +13,16 @@ renamed), so an interrupted export never leaves a half-written directory behind.
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import shlex
 import shutil
-import subprocess
-import tarfile
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any
+from pathlib import Path
 
+from xaas_parsl.containers.archive import flatten, make_squashfs, read_archive
 from xaas_parsl.containers.runtime.apptainer import ApptainerRuntime, render_def
 from xaas_parsl.containers.runtime.base import GpuRequest, RunSpec
 from xaas_parsl.containers.runtime.cscs_ce import ContainerEngineRuntime
@@ -39,25 +37,6 @@ TARGETS = ("sarus", "apptainer", "enroot", "edf")
 ArchiveSaver = Callable[[str, Path], Path]
 
 
-@dataclass(frozen=True)
-class ImageConfig:
-    """The parts of an image configuration a site recipe carries over."""
-
-    repo_tags: tuple[str, ...]
-    env: tuple[tuple[str, str], ...]
-    entrypoint: tuple[str, ...]
-    cmd: tuple[str, ...]
-    workdir: str | None
-    labels: dict[str, str]
-    architecture: str | None
-    layers: tuple[str, ...]
-
-    @property
-    def command(self) -> tuple[str, ...]:
-        """What ``docker run IMAGE`` would start (entrypoint + cmd)."""
-        return (*self.entrypoint, *self.cmd)
-
-
 @dataclass
 class ExportResult:
     """What an export wrote and what to run on the site."""
@@ -66,115 +45,6 @@ class ExportResult:
     directory: Path
     files: list[str]
     commands: list[str] = field(default_factory=list)
-
-
-def read_archive(archive: Path) -> ImageConfig:
-    """Read ``manifest.json`` and the image configuration of a docker-archive tar."""
-    try:
-        with tarfile.open(archive) as tar:
-            manifest = json.loads(_member_bytes(tar, "manifest.json"))
-            if not isinstance(manifest, list) or len(manifest) != 1:
-                raise InputError("a docker-archive with exactly one image is expected", archive)
-            entry = manifest[0]
-            config = json.loads(_member_bytes(tar, entry["Config"]))
-    except (tarfile.TarError, OSError, KeyError, json.JSONDecodeError) as exc:
-        raise InputError(f"not a docker-archive tar ({exc})", archive) from None
-    inner: dict[str, Any] = config.get("config") or {}
-    env = tuple(tuple(item.split("=", 1)) for item in inner.get("Env") or [] if "=" in item)
-    return ImageConfig(
-        repo_tags=tuple(entry.get("RepoTags") or ()),
-        env=env,
-        entrypoint=tuple(inner.get("Entrypoint") or ()),
-        cmd=tuple(inner.get("Cmd") or ()),
-        workdir=inner.get("WorkingDir") or None,
-        labels=dict(inner.get("Labels") or {}),
-        architecture=config.get("architecture"),
-        layers=tuple(entry["Layers"]),
-    )
-
-
-def _member_bytes(tar: tarfile.TarFile, name: str) -> bytes:
-    handle = tar.extractfile(name)
-    if handle is None:
-        raise KeyError(name)
-    return handle.read()
-
-
-def flatten(archive: Path, rootfs: Path) -> None:
-    """Apply the archive's layers in order into ``rootfs``, honouring OCI whiteouts.
-
-    ``.wh.NAME`` deletes NAME from lower layers and ``.wh..wh..opq`` empties its directory;
-    members that would escape ``rootfs`` (``..``, symlinked parents) and device nodes are
-    skipped.
-    """
-    config = read_archive(archive)
-    rootfs.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(archive) as outer:
-        for layer_name in config.layers:
-            handle = outer.extractfile(layer_name)
-            if handle is None:
-                raise InputError(f"layer {layer_name} missing", archive)
-            with tarfile.open(fileobj=handle, mode="r:*") as layer:
-                _apply_layer(layer, rootfs)
-
-
-def _inside(rootfs: Path, path: PurePosixPath) -> bool:
-    """Whether writing ``path`` stays in ``rootfs``: no ``..`` and no symlinked parent (a
-    layer's ``etc -> /etc`` must not let a later ``etc/passwd`` write the host's file)."""
-    if any(part == ".." for part in path.parts):
-        return False
-    current = rootfs
-    for part in path.parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            return False
-    return True
-
-
-def _apply_layer(layer: tarfile.TarFile, rootfs: Path) -> None:
-    for member in layer:
-        path = PurePosixPath(member.name.lstrip("/"))
-        if not path.parts or not _inside(rootfs, path):
-            continue
-        if member.isdev() or member.isfifo():
-            continue  # device nodes come from the runtime's /dev, never from the image
-        if member.islnk() and not _inside(rootfs, PurePosixPath(member.linkname.lstrip("/"))):
-            continue
-        base = path.name
-        target = rootfs / path
-        if base == ".wh..wh..opq":
-            for child in list(target.parent.iterdir()) if target.parent.is_dir() else []:
-                _remove(child)
-            continue
-        if base.startswith(".wh."):
-            _remove(target.parent / base[len(".wh."):])
-            continue
-        if target.is_symlink() or (target.exists() and not (member.isdir() and target.is_dir())):
-            _remove(target)
-        # links may be absolute (they resolve inside the container); _inside() above is what
-        # keeps writes in rootfs, so the permissive filter is safe here
-        layer.extract(member, rootfs, numeric_owner=True, filter="fully_trusted")
-
-
-def _remove(path: Path) -> None:
-    if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
-    elif path.exists() or path.is_symlink():
-        path.unlink()
-
-
-def make_squashfs(rootfs: Path, out: Path) -> Path:
-    """``mksquashfs ROOTFS OUT``; without root the files are owned by root in the image."""
-    if shutil.which("mksquashfs") is None:
-        raise ToolError("mksquashfs is not installed (apt-get install squashfs-tools)")
-    argv = ["mksquashfs", str(rootfs), str(out), "-noappend", "-no-progress", "-quiet"]
-    if os.geteuid() != 0:
-        argv.append("-all-root")
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        raise ToolError(f"mksquashfs failed (exit {proc.returncode}): {last}")
-    return out
 
 
 def site_name(image: str) -> str:
@@ -266,6 +136,9 @@ def export_image(image: str, target: str, out_dir: Path, save: ArchiveSaver, *,
                 (staging / f"{stem}.toml").write_text(runtime.edf_text(spec), encoding="utf-8")
                 result.files += [f"{stem}.sqsh", f"{stem}.toml"]
                 result.commands += [_argv_line(runtime.run_argv(spec))]
+        sums = "".join(f"{_sha256(staging / name)}  {name}\n" for name in result.files)
+        (staging / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        result.files.append("SHA256SUMS")
         (staging / "README.txt").write_text(_readme(image, result, remote, site, node_type),
                                             encoding="utf-8")
         result.files.append("README.txt")
@@ -274,6 +147,15 @@ def export_image(image: str, target: str, out_dir: Path, save: ArchiveSaver, *,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return result
+
+
+def _sha256(path: Path) -> str:
+    """``sha256sum`` of a file, so the copy on the site can be checked (``sha256sum -c``)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _sarus(result: ExportResult, image: str, stem: str, remote: str, cmd: Sequence[str],
@@ -323,7 +205,9 @@ def _readme(image: str, result: ExportResult, remote: str, site: SiteFacts | Non
     lines = [f"xaas images export {image} --for {result.target}{where}", "",
              _README_HEAD[result.target], "",
              f"Copy these files to {remote} on the site:"]
-    lines += [f"  {name}" for name in result.files] + ["", "Then run there:"]
+    lines += [f"  {name}" for name in result.files]
+    lines += ["", "Check the copy there:", f"  cd {shlex.quote(remote)} && sha256sum -c SHA256SUMS",
+              "", "Then run there:"]
     lines += [f"  {command}" for command in result.commands]
     return "\n".join(lines) + "\n"
 

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from xaas_parsl.containers.runtime.base import RunResult, RunSpec
 from xaas_parsl.errors import InputError, ToolError
@@ -119,12 +119,13 @@ class SiteShape:
             per_node = len(node.accelerators) if self.gpu_binding == "per-tile" else node.gpus
         gpus_per_node = None
         if spec.gpus and gpus_by_launcher:
+            ids = [str(i) for i in range(node.gpus)] if node else []
+            visible_devices(spec.gpus.count, ids)  # more GPUs than the node has: an error
             gpus_per_node = spec.gpus.count or (node.gpus if node else None)
         launch = Launch(ranks=ranks, ranks_per_node=per_node, gpus_per_node=gpus_per_node,
                         pmi=spec.mpi is not None)
-        if node and node.nodelist:
-            launch = Launch(ranks=ranks, ranks_per_node=per_node, gpus_per_node=gpus_per_node,
-                            pmi=launch.pmi, nodelist=tuple(node.hosts_for(launch.nodes or 1)))
+        if node and node.nodelist:  # Ault: the node type is chosen by its hosts
+            launch = replace(launch, nodelist=tuple(node.hosts_for(launch.nodes or 1)))
         return launcher_argv(self.launcher, launch)
 
 
