@@ -7,24 +7,16 @@ A separate entry module so that the pickled ``PackResult`` refers to
 from __future__ import annotations
 
 import argparse
-import importlib
 import os
 import pickle
 import sys
-from collections.abc import Callable
-from typing import Any
 
 from xaas_parsl.burst.context import Placement
+from xaas_parsl.burst.files import resolve_function
 from xaas_parsl.burst.pack import PackSpec, run_pack
 
 # Environment variables giving the process rank under the launchers we generate commands for.
 RANK_ENV = ("XAAS_BURST_PACK", "SLURM_PROCID", "PALS_RANKID", "PMI_RANK", "OMPI_COMM_WORLD_RANK")
-
-
-def _resolve(name: str) -> Callable[..., Any]:
-    module, _, attr = name.partition(":")
-    fn: Callable[..., Any] = getattr(importlib.import_module(module), attr)
-    return fn
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
                     placement=Placement(ns.size, ns.granularity), address=ns.address,
                     timeout=ns.timeout, start_timeout=ns.start_timeout,
                     driver_host=ns.driver_host)
-    result = run_pack(spec, _resolve(ns.function))
+    result = run_pack(spec, resolve_function(ns.function))
     path = os.path.join(ns.out_dir, f"{ns.flare_id}-pack{pack}.pickle")
     with open(path, "wb") as fh:
         pickle.dump(result, fh)

@@ -66,6 +66,32 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, as_json: bool
         raise InputError(f"{app} flare returned a wrong result")
 
 
+@burst_group.command("flare")
+@click.argument("function")
+@click.option("--size", type=int, required=True, help="Workers (N).")
+@click.option("--granularity", type=int, default=1, show_default=True,
+              help="Workers per pack process.")
+@click.option("--input", "inputs", multiple=True, type=click.Path(),
+              help="A file every worker can read (repeatable); passed as a list of paths.")
+@click.option("--output", required=True, type=click.Path(dir_okay=False),
+              help="Where the workers' return values (rank order) are written as JSON.")
+@click.option("--transport", default="zmq", show_default=True,
+              help="zmq, or a redis://host:port/db URL.")
+@click.option("--timeout", type=float, default=60.0, show_default=True,
+              help="Seconds any collective may wait.")
+@click.option("--summary", type=click.Path(dir_okay=False), default=None,
+              help="Also write the start summary as JSON here.")
+def flare_cmd(function: str, size: int, granularity: int, inputs: tuple[str, ...], output: str,
+              transport: str, timeout: float, summary: str | None) -> None:
+    """Run FUNCTION (module:function, called as fn(ctx, input_paths)) as a flare on fresh
+    local processes and write the list of its workers' return values as JSON (atomically)."""
+    from xaas_parsl.burst.files import run_to_json
+
+    stats = run_to_json(function, size, granularity, list(inputs), output,
+                        transport=transport, timeout=timeout, summary_path=summary)
+    click.echo(json.dumps(stats))
+
+
 @burst_group.command("step")
 @click.argument("site")
 @click.option("--size", type=int, required=True, help="Workers (N).")

@@ -1,0 +1,71 @@
+"""Flares over files: the library behind ``xaas burst flare`` and ``snakemake_rules/burst.smk``.
+
+A workflow step has files in and a file out; a flare has a function and a list of results. This
+module joins the two: every worker gets the list of input paths (each worker may read any of
+them — on a cluster they live on the shared file system), and the rank-ordered return values
+are written as one JSON list, atomically, so a failed flare leaves no output behind for
+Snakemake to mistake for a result.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from xaas_parsl.burst.context import Placement
+from xaas_parsl.burst.flare import flare
+from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import write_json
+
+
+def resolve_function(name: str) -> Callable[..., Any]:
+    """``module:function`` → the function (``InputError`` naming what is wrong)."""
+    module, sep, attr = name.partition(":")
+    if not sep or not module or not attr:
+        raise InputError(f"function {name!r} must be given as module:function")
+    try:
+        fn = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"cannot load function {name}: {type(exc).__name__}: {exc}") from exc
+    if not callable(fn):
+        raise InputError(f"{name} is not callable")
+    result: Callable[..., Any] = fn
+    return result
+
+
+def run_to_json(function: str, size: int, granularity: int, inputs: list[str], output: str,
+                *, transport: str = "zmq", timeout: float = 60.0,
+                summary_path: str | None = None) -> dict[str, Any]:
+    """Run ``function(ctx, input_paths)`` as a flare on one fresh process per pack, write the
+    results as a JSON list to ``output``; returns the start summary (and writes it to
+    ``summary_path`` when given)."""
+    missing = [p for p in inputs if not Path(p).is_file()]
+    if missing:
+        raise InputError("input file does not exist", missing[0])
+    fn = resolve_function(function)
+    if size < 1 or granularity < 1:
+        raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
+    paths = [str(Path(p).resolve()) for p in inputs]
+    packs = Placement(size, min(size, granularity)).packs
+    # fork: the function's module (imported here, maybe from the working directory) is
+    # already loaded in every pack process.
+    with ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork")) as pool:
+        future = flare(fn, size, granularity, args=(paths,), executor=pool, timeout=timeout,
+                       transport=transport)
+        results = future.result()
+    try:
+        json.dumps(results)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"the workers of {function} returned values that are not JSON: "
+                         f"{exc}", output) from exc
+    write_json(output, results)
+    stats = future.timing.summary().to_dict()
+    stats.update(function=function, granularity=granularity, packs=packs, output=output)
+    if summary_path:
+        write_json(summary_path, stats)
+    return stats
