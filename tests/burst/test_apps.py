@@ -11,9 +11,10 @@ from xaas_parsl.burst.apps import pagerank, sort
 
 
 @pytest.mark.parametrize(("size", "granularity"), [(8, 2), (64, 16)])
-def test_distributed_sort(size: int, granularity: int, pool: ProcessPoolExecutor) -> None:
+def test_distributed_sort(size: int, granularity: int, pool: ProcessPoolExecutor,
+                          transport: str) -> None:
     future = flare(sort.terasort, size, granularity, executor=pool, kwargs={"count": 300},
-                   timeout=30)
+                   timeout=30, transport=transport)
     results = future.result(timeout=60)
     assert all(len(part) > 0 for part in results)  # splitters spread the keys
     assert sort.verify(results, size, 300)

@@ -16,6 +16,14 @@ def test_burst_run_sort_verifies(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["verified"] is True and out["size"] == 8 and out["packs"] == 2
 
 
+def test_burst_run_pagerank_over_redis(redis_url: str,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["burst", "run", "--app", "pagerank", "--size", "8", "--granularity", "4",
+                 "--transport", redis_url, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verified"] is True and out["transport_messages"] > 0
+
+
 def test_burst_step_prints_srun(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["burst", "step", "alps", "--size", "64", "--granularity", "32",
                  "--function", "app:work", "--address", "tcp://login:1"]) == 0

@@ -128,9 +128,10 @@ def test_cancel_aborts_every_pack(pool: ProcessPoolExecutor, transport: str) -> 
     assert flare(workers.identity, 4, 1, executor=pool).result(timeout=10)[3][0] == 3
 
 
-def test_gang_start_times_out_when_packs_cannot_all_be_placed() -> None:
+def test_gang_start_times_out_when_packs_cannot_all_be_placed(transport: str) -> None:
     with ThreadPoolExecutor(1) as one:
-        future = flare(workers.identity, 4, 2, executor=one, start_timeout=1)
+        future = flare(workers.identity, 4, 2, executor=one, start_timeout=1,
+                       transport=transport)
         with pytest.raises(FlareError, match="gang start timed out after 1 s: 1 of 2 packs"):
             future.result(timeout=10)
 

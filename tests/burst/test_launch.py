@@ -13,6 +13,8 @@ import pytest
 
 from xaas_parsl.burst import FlareError
 from xaas_parsl.burst.launch import collect_step, flare_step, pack_command
+from xaas_parsl.burst.transport.base import Rendezvous
+from xaas_parsl.burst.transport.redis import RedisRendezvous
 from xaas_parsl.burst.transport.zmq import ZmqRendezvous
 from xaas_parsl.errors import XaasError
 
@@ -49,10 +51,16 @@ def test_step_needs_a_launcher_site_and_a_function_name() -> None:
         flare_step("alps", size=4, granularity=2, **{**COMMON, "function": "nocolon"})
 
 
-def test_pack_entry_point_runs_a_flare_as_launched_processes(tmp_path: Path) -> None:
-    """What srun would do: start every pack process with its SLURM_PROCID."""
+def test_pack_entry_point_runs_a_flare_as_launched_processes(tmp_path: Path,
+                                                             transport: str) -> None:
+    """What srun would do: start every pack process with its SLURM_PROCID (over ZeroMQ, and
+    over Redis, where the clock offset is estimated against the server's TIME)."""
     t0 = time.time()
-    rendezvous = ZmqRendezvous(2, start_timeout=30)
+    rendezvous: Rendezvous
+    if transport == "zmq":
+        rendezvous = ZmqRendezvous(2, start_timeout=30)
+    else:
+        rendezvous = RedisRendezvous(transport, "step1", 2, start_timeout=30)
     errors: list[str] = []
     rendezvous.start(lambda rank, message, trace: errors.append(message))
     command = pack_command(python=sys.executable, size=3, granularity=2,

@@ -35,8 +35,11 @@ def _noop(ctx: Any) -> int:
               help="Workers per pack process.")
 @click.option("--timeout", type=float, default=60.0, show_default=True,
               help="Seconds any collective may wait.")
+@click.option("--transport", default="zmq", show_default=True,
+              help="zmq, or a redis://host:port/db URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the start summary as JSON.")
-def run_cmd(app: str, size: int, granularity: int, timeout: float, as_json: bool) -> None:
+def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: str,
+            as_json: bool) -> None:
     """Run an example flare on fresh local processes (one per pack; timings include their
     start-up: a cold pool), verify the result, print the start summary."""
     from xaas_parsl.burst import flare
@@ -49,13 +52,15 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, as_json: bool
     fns: dict[str, Callable[..., Any]] = {
         "sort": sort.terasort, "pagerank": pagerank.pagerank, "noop": _noop}
     with ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork")) as pool:
-        future = flare(fns[app], size, granularity, executor=pool, timeout=timeout)
+        future = flare(fns[app], size, granularity, executor=pool, timeout=timeout,
+                       transport=transport)
         results = future.result()
     verified = {"sort": lambda: sort.verify(results, size, 1000),
                 "pagerank": lambda: pagerank.verify(results),
                 "noop": lambda: results == list(range(size))}[app]()
     summary = future.timing.summary().to_dict()
-    summary.update(app=app, granularity=granularity, packs=packs, verified=verified)
+    summary.update(app=app, granularity=granularity, packs=packs, verified=verified,
+                   transport_messages=sum(future.messages_sent.values()))
     if as_json:
         click.echo(json.dumps(summary))
     else:
