@@ -349,3 +349,22 @@ def analyse(directory: str | Path, *, plots: bool = True) -> dict[str, Any]:
         result["plots"] = ["timeline.png", "overhead.png"]
     write_json(where / "metrics.json", result)
     return result
+
+
+def suite_summary(metrics_files: Iterable[str | Path]) -> list[dict[str, Any]]:
+    """One row per experiment (``metrics.json`` of each): medians and cost per 1000 runs."""
+    from xaas_parsl.fileio import load_json
+
+    rows = []
+    for path in metrics_files:
+        data = load_json(Path(path))
+        s, meta = data["summary"], data.get("experiment", {})
+        rows.append({
+            "benchmark": meta.get("benchmark"), "size": meta.get("size"),
+            "mode": meta.get("mode"), "runs": s["runs"],
+            **{k: (s[k] or {}).get("median") for k in
+               ("runtime_s", "critical_path_s", "longest_path_s", "overhead_s",
+                "transition_median_s")},
+            "cold_share": s["cold_share_all"], "containers": s["containers"],
+            "cost_per_1000_runs_usd": s["cost_per_1000_runs_usd"]})
+    return rows

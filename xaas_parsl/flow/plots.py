@@ -94,3 +94,19 @@ def overhead_breakdown(runs: Sequence[dict[str, Any]], path: str | Path,
     axes.legend(fontsize=7)
     axes.tick_params(axis="x", labelrotation=30, labelsize=8)
     return _save(figure, Path(path))
+
+
+def suite_bars(rows: Sequence[dict[str, Any]], path: str | Path, title: str = "") -> Path:
+    """Median runtime per experiment, split into critical path and overhead (log scale)."""
+    labels = [f"{r['benchmark']}\n{r['size']} {r['mode']}" for r in rows]
+    critical = [r["critical_path_s"] * 1e3 for r in rows]
+    overhead = [max(r["runtime_s"] - r["critical_path_s"], 0.0) * 1e3 for r in rows]
+    figure, axes = plt.subplots(figsize=(max(5, 1.2 * len(rows) + 2), 4))
+    axes.bar(labels, critical, label="critical path", color="#4c72b0")
+    axes.bar(labels, overhead, bottom=critical, label="overhead", color="#dd8452")
+    axes.set_yscale("log")
+    axes.set_ylabel("median runtime, ms (log)")
+    axes.set_title(title or "SeBS-Flow suite", fontsize=9)
+    axes.tick_params(axis="x", labelsize=7)
+    axes.legend(fontsize=7)
+    return _save(figure, Path(path))
