@@ -6,9 +6,12 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import shutil
 import subprocess
+import sys
 import tarfile
+import tempfile
 import tomllib
 from pathlib import Path
 
@@ -242,6 +245,8 @@ def test_read_archive_rejects_what_is_not_a_docker_archive(tmp_path: Path) -> No
     text.write_text("not a tar")
     with pytest.raises(InputError, match="not a docker-archive"):
         read_archive(text)
+    with pytest.raises(InputError, match="No such file"):
+        read_archive(tmp_path / "missing.tar")
 
 
 @needs_squashfs
@@ -286,3 +291,30 @@ def test_xaas_cli_prints_one_line_errors(tmp_path: Path,
     assert not (tmp_path / "out").exists()
     code = main(["images", "export", "x:1", "--for", "edf", "--site", "mars"])
     assert code == 1 and "unknown site 'mars'" in capsys.readouterr().err
+
+
+@needs_squashfs
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="needs root to drop to an unprivileged user (setpriv)")
+def test_squashfs_as_an_unprivileged_user_is_root_owned(request: pytest.FixtureRequest) -> None:
+    """A non-root user cannot chown while flattening; the image is then made with -all-root,
+    so files inside are root's (as site tools expect), not the exporting user's."""
+    work = Path(tempfile.mkdtemp(prefix="xaas-nobody-", dir="/tmp"))  # pytest's tmp is 0700
+    work.chmod(0o777)
+    request.addfinalizer(lambda: shutil.rmtree(work, ignore_errors=True))
+    archive = _archive(work / "img.tar", [_tar_bytes([_dir("bin"), ("bin/app", b"x")])],
+                       {"Cmd": ["/bin/app"]})
+    archive.chmod(0o644)
+    code = ("import os, sys; from pathlib import Path; "
+            "from xaas_parsl.containers.archive import flatten, make_squashfs; "
+            "w = Path(sys.argv[1]); assert os.geteuid() == 65534; "
+            "flatten(w / 'img.tar', w / 'root'); make_squashfs(w / 'root', w / 'img.sqsh')")
+    proc = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    sys.executable, "-c", code, str(work)], check=False, capture_output=True,
+                   cwd=Path(__file__).resolve().parents[2], text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert (work / "root" / "bin" / "app").stat().st_uid == 65534  # as extracted
+    listing = subprocess.run(["unsquashfs", "-lls", str(work / "img.sqsh")], check=True,
+                             capture_output=True, text=True).stdout
+    assert "root/root" in listing and "squashfs-root/bin/app" in listing
+    assert "65534" not in listing and "nobody" not in listing

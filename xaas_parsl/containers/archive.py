@@ -48,6 +48,8 @@ def read_archive(archive: Path) -> ImageConfig:
                 raise InputError("a docker-archive with exactly one image is expected", archive)
             entry = manifest[0]
             config = json.loads(_member_bytes(tar, entry["Config"]))
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        raise InputError(exc.strerror or str(exc), archive) from None
     except (tarfile.TarError, OSError, KeyError, json.JSONDecodeError) as exc:
         raise InputError(f"not a docker-archive tar ({exc})", archive) from None
     inner: dict[str, Any] = config.get("config") or {}
@@ -124,7 +126,10 @@ def _apply_layer(layer: tarfile.TarFile, rootfs: Path) -> None:
             _remove(target)
         # links may be absolute (they resolve inside the container); _inside() above is what
         # keeps writes in rootfs, so the permissive filter is safe here
-        layer.extract(member, rootfs, numeric_owner=True, filter="fully_trusted")
+        if hasattr(tarfile, "fully_trusted_filter"):  # Python >= 3.11.4 knows filters
+            layer.extract(member, rootfs, numeric_owner=True, filter="fully_trusted")
+        else:  # pragma: no cover - older 3.11 (Debian's 3.11.2): the same behaviour
+            layer.extract(member, rootfs, numeric_owner=True)
 
 
 def _remove(path: Path) -> None:
