@@ -3,6 +3,7 @@ naming the file, the state and its line, exit 1, nothing written."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,8 @@ BAD_ASL: list[tuple[str, Any, str]] = [
      "state 't' (line 4): Task Resource 'arn:aws:states:::sqs:sendMessage' is not a Lambda"),
     ("distributed", {"StartAt": "m", "States": {"m": {
         "Type": "Map", "ItemsPath": "$.xs", "ItemProcessor": {
-            "ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "t", "States": {}},
+            "ProcessorConfig": {"Mode": "DISTRIBUTED"}, "StartAt": "t",
+            "States": {"t": {"Type": "Succeed"}}},
         "End": True}}},
      "state 'm' (line 4): Map ProcessorConfig Mode 'DISTRIBUTED' is not supported"),
     ("map-output", {"StartAt": "m", "States": {"m": {
@@ -99,6 +101,9 @@ BAD_ASL: list[tuple[str, Any, str]] = [
             "t": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
                   "End": True}}}, "End": True}}},
      "state 'm' (line 4): Map without ResultPath replaces the payload"),
+    ("shape", {"StartAt": "c", "States": {"c": {"Type": "Choice", "Choices": "x",
+                                                 "Default": "c"}}},
+     "state 'c' (line 4): malformed ASL at States/c/Choices: 'x' is not of type 'array'"),
     ("dangling", {"StartAt": "t", "States": {"t": {
         "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f", "Next": "zz"}}},
      "state 't' (line 4): Next target 'zz' is not a state of this scope"),
@@ -164,3 +169,47 @@ def test_bad_mapping_file(tmp_path: Path, text: str) -> None:
 def test_durable_needs_an_output_directory(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = _cli(capsys, str(definition("640.selfish-detour")), "--to", "durable")
     assert code == 1 and "give -o DIR" in err
+
+
+def test_mutated_machines_give_input_errors_only() -> None:
+    """Seeded mutations of emitted machines (fields deleted or replaced by values of other
+    types): the parser answers every one with an ``InputError`` or a workflow, never a crash."""
+    import copy
+    import random
+
+    from tests.flow.translate.extra import EXTRA
+    from xaas_parsl.flow.load import load_workflow, workflow_from_data
+    from xaas_parsl.flow.translate.asl_emit import emit_asl_data
+    from xaas_parsl.flow.translate.asl_parse import parse_asl
+
+    ep = Endpoints()
+    machines = [emit_asl_data(load_workflow(definition(s)), ep.aws)[0]
+                for s in ("6100.1000-genome", "6200.trip-booking", "620.func-invo")]
+    machines += [emit_asl_data(workflow_from_data(d, "x"), ep.aws)[0] for _, d, _ in EXTRA]
+    values: list[Any] = [None, 1, "x", [], {}, True, "$", "$.a", [1], {"a": 1}, -1]
+
+    def paths(node: Any, here: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        children = node.items() if isinstance(node, dict) else enumerate(node) \
+            if isinstance(node, list) else ()
+        out = [here] if here else []
+        for key, value in children:
+            out += paths(value, (*here, key))
+        return out
+
+    rng = random.Random(7)
+    for _ in range(400):
+        machine = copy.deepcopy(rng.choice(machines))
+        for _ in range(rng.randint(1, 3)):
+            where = rng.choice(paths(machine) or [("StartAt",)])
+            parent: Any = machine
+            try:
+                for key in where[:-1]:
+                    parent = parent[key]
+                if isinstance(parent, dict) and rng.random() < 0.3:
+                    del parent[where[-1]]
+                else:
+                    parent[where[-1]] = copy.deepcopy(rng.choice(values))
+            except (KeyError, IndexError, TypeError):
+                pass
+        with contextlib.suppress(InputError):
+            parse_asl(json.dumps(machine), "m.json", ep.func_for)

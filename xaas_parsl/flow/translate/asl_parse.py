@@ -27,6 +27,7 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
 from xaas_parsl.flow.translate.asl_emit import LAMBDA_INVOKE, META
+from xaas_parsl.flow.translate.asl_shape import shape_error
 
 _TASK_KEYS = {"Type", "Comment", "Resource", "Parameters", "OutputPath", "ResultSelector",
               "ResultPath", "InputPath", "Next", "End", "Catch", "Retry", "TimeoutSeconds"}
@@ -285,8 +286,8 @@ class _Parser:
 
     @staticmethod
     def item_selector(name: str, selector: Any) -> list[str]:
-        if not isinstance(selector, dict) or selector.get("array_element.$") not in {
-                "$$.Map.Item.Value"}:
+        if not isinstance(selector, dict) or selector.get("array_element.$") != \
+                "$$.Map.Item.Value":
             raise _Reject(name, "ItemSelector must build {array_element.$: $$.Map.Item.Value, "
                                 "<param>.$: $.<param>} (SeBS's common_params)")
         params = []
@@ -401,6 +402,12 @@ def parse_asl(text: str, path: str, func_for: Callable[[str], str],
     if machine.get("QueryLanguage", "JSONPath") != "JSONPath":
         raise InputError(f"QueryLanguage {machine['QueryLanguage']!r} is not supported "
                          "(JSONPath is)", path)
+    shape = shape_error(machine)
+    if shape is not None:
+        state, message = shape
+        line = _line_of(text, state)
+        raise InputError(f"state {state!r}{f' (line {line})' if line else ''}: {message}",
+                         path)
     parser = _Parser(func_for)
     try:
         data = parser.scope(machine, "<top level>")
