@@ -17,11 +17,18 @@ from tests.flow.translate.asl_tools import (
     need_statelint,
     statelint,
 )
-from tests.flow.translate.extra import EXTRA, LOOP, NESTED, SWITCH
+from tests.flow.translate.extra import EXTRA, LOOP, NESTED, RETRY, SWITCH
 from tests.flow.translate.harness import NINE, definition
 from xaas_parsl.flow.load import load_workflow, workflow_from_data
 from xaas_parsl.flow.translate.asl_emit import LAMBDA_INVOKE, emit_asl, emit_asl_data
 from xaas_parsl.flow.translate.endpoints import Endpoints
+
+# retry/timeout on a loop and a repeat, integral backoff (statelint wants "2.0", not "2")
+RETRY_INT: dict[str, Any] = {"root": "l", "states": {
+    "l": {"type": "loop", "func_name": "f", "array": "xs", "next": "r", "timeout_s": 5,
+          "retry": {"max_attempts": 2, "interval_s": 3, "backoff_rate": 2}},
+    "r": {"type": "repeat", "func_name": "f", "count": 2,
+          "retry": {"max_attempts": 5, "interval_s": 1, "backoff_rate": 1}}}}
 
 
 def _asl(data: dict[str, Any]) -> dict[str, Any]:
@@ -37,7 +44,7 @@ def translated(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         path.write_text(emit_asl(load_workflow(definition(stem)), Endpoints().aws))
         paths.append(path)
     seen = set()
-    for name, data, _ in EXTRA:
+    for name, data, _ in (*EXTRA, ("retry", RETRY, None), ("retry-int", RETRY_INT, None)):
         if id(data) not in seen:
             seen.add(id(data))
             path = out / f"{name}.asl.json"
