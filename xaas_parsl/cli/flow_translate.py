@@ -51,19 +51,29 @@ def translate_cmd(definition: Path, to: str, from_: str | None, output: Path | N
 
 @click.command("serve")
 @click.option("--functions", "functions", type=click.Path(path_type=Path), multiple=True,
-              required=True, help="Directory with <func_name>.py files (repeatable).")
+              help="Directory with <func_name>.py files (repeatable).")
+@click.option("--package", "packages", multiple=True,
+              help="Benchmark package name or Python package of function modules; repeatable.")
 @click.option("--port", type=int, default=8080, show_default=True,
               help="Port on 127.0.0.1 (0: any free port).")
-@click.option("--storage", type=click.Path(path_type=Path), default=Path(".xaas-flow/storage"),
-              show_default=True, help="Object store directory the functions use.")
+@click.option("--storage", default=".xaas-flow/storage", show_default=True,
+              help="Object store the functions use: a directory or s3://[bucket].")
 @click.option("--log/--no-log", default=True, help="Log every request on stderr.")
-def serve_cmd(functions: tuple[Path, ...], port: int, storage: Path, log: bool) -> None:
+def serve_cmd(functions: tuple[Path, ...], packages: tuple[str, ...], port: int, storage: str,
+              log: bool) -> None:
     """Serve the workflow functions on loopback HTTP: POST /<func_name> {payload, request_id}."""
+    from xaas_parsl.errors import InputError
     from xaas_parsl.flow.serve import FunctionServer
 
-    server = FunctionServer(sources_for(functions), storage, port, quiet=not log)
-    click.echo(f"serving {', '.join(str(f) for f in functions)} at {server.url}/<func_name>",
-               err=True)
+    if not functions and not packages:
+        raise InputError("give --functions DIR and/or --package NAME: nothing to serve")
+    sources = sources_for(functions, packages)
+    try:
+        server = FunctionServer(sources, storage, port, quiet=not log)
+    except OSError as exc:
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
+    click.echo(f"serving {', '.join(f'{k} {loc}' for k, loc in sources)} at "
+               f"{server.url}/<func_name>", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

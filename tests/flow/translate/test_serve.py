@@ -85,3 +85,19 @@ def test_cli_serves_until_stopped(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_cli_needs_something_to_serve(capsys: pytest.CaptureFixture[str]) -> None:
+    from xaas_parsl.cli.main import main
+
+    assert main(["flow", "serve"]) == 1
+    assert "nothing to serve" in capsys.readouterr().err
+
+
+def test_cli_port_in_use_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    from xaas_parsl.cli.main import main
+
+    with serving() as server:
+        port = server.url.rsplit(":", 1)[1]
+        assert main(["flow", "serve", "--functions", str(STUBS), "--port", port]) == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
