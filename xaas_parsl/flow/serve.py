@@ -42,6 +42,7 @@ class ServedCall:
     ok: bool
     output: Any = None
     error: str | None = None
+    record: dict[str, Any] | None = None  # the worker's measurement (SeBS-Flow's columns)
 
 
 class FunctionServer(ThreadingHTTPServer):
@@ -98,9 +99,11 @@ class FunctionServer(ThreadingHTTPServer):
         try:
             result = invoke(func_name, envelope, spec)
         except HandlerFailed as exc:
-            self.record(ServedCall(func_name, payload, request_id, False, error=exc.message))
+            self.record(ServedCall(func_name, payload, request_id, False, error=exc.message,
+                                   record=exc.record))
             return 500, {"error": exc.message, "request_id": request_id}
-        self.record(ServedCall(func_name, payload, request_id, True, output=result["payload"]))
+        self.record(ServedCall(func_name, payload, request_id, True, output=result["payload"],
+                               record=result["record"]))
         return 200, {"payload": result["payload"], "request_id": request_id}
 
 
