@@ -27,6 +27,7 @@ from tests.flow.translate.harness import (
     served_calls,
     serving,
 )
+from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import load_workflow, workflow_from_data
 from xaas_parsl.flow.model import Workflow
 from xaas_parsl.flow.translate.asl_emit import emit_asl_data
@@ -133,3 +134,38 @@ def test_retry_runs_like_the_local_executor(tmp_path: Path, fail_times: int, ok:
         Counter((c.func_name, c.ok) for c in calls)
     if ok:
         assert result["output"]["calls"] == local.output["calls"] == fail_times + 1
+
+
+ODD_NAMES: dict[str, Any] = {"root": "m", "states": {
+    "m": {"type": "map", "array": "the-list.0.items", "result": "out_put",
+          "common_params": "a-b,c d", "root": "t", "next": "s",
+          "states": {"t": {"type": "task", "func_name": "echo"}}},
+    "s": {"type": "switch", "cases": [{"var": "x-y", "op": "==", "val": "q", "next": "e"}],
+          "default": "e"},
+    "e": {"type": "task", "func_name": "inc"}}}
+
+
+def test_payload_keys_outside_the_reference_path_grammar(tmp_path: Path) -> None:
+    """Keys like ``the-list`` or ``c d`` become bracket paths (``$['the-list'][0]``); the
+    translator warns (statelint rejects them), and the emulator runs them like the executor.
+    As a map's ResultPath they are an error (the emulator wrote such a path to a key "$")."""
+    need_node_tools()
+    bad = json.loads(json.dumps(ODD_NAMES))
+    bad["states"]["m"]["result"] = "out put"
+    with pytest.raises(InputError, match="'out put' cannot be part of an ASL ResultPath"):
+        emit_asl_data(workflow_from_data(bad, "odd.json"), Endpoints().aws)
+    wf = workflow_from_data(ODD_NAMES, "odd.json")
+    machine, warnings = emit_asl_data(wf, Endpoints().aws)
+    assert machine["States"]["m"]["ItemsPath"] == "$['the-list'][0].items"
+    assert sum("reference-path grammar" in w for w in warnings) == 4
+    payload = {"the-list": [{"items": [1, 2]}], "a-b": 1, "c d": 2, "x-y": "q", "n": 0}
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps(ODD_NAMES))
+    local = run_local(path, payload, FUNCTIONS)
+    with serving(FUNCTIONS) as server:
+        [result] = run_on_emulator([{"definition": machine, "input": payload,
+                                     "request_id": "odd"}], server.url)
+        calls = served_calls(server.take_calls())
+    assert result["ok"] and local.ok and result["output"] == local.output and calls == local.calls
+    assert local.output["out_put"] == [{"array_element": 1, "a-b": 1, "c d": 2},
+                                       {"array_element": 2, "a-b": 1, "c d": 2}]

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xaas_parsl.errors import InputError
 from xaas_parsl.flow.model import (
     NO_RETRY,
     Call,
@@ -52,6 +53,7 @@ LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
 META = "xaas:"
 REQUEST_ID = "$$.Execution.Name"
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_NAME = re.compile(r"^[^\W\d]\w*$")  # a letter or "_", then letters, digits, "_" (Unicode)
 _COMPARATORS = {
     ("num", "<"): "NumericLessThan", ("num", "<="): "NumericLessThanEquals",
     ("num", "=="): "NumericEquals", ("num", ">="): "NumericGreaterThanEquals",
@@ -82,6 +84,7 @@ def meta_comment(meta: dict[str, Any]) -> str:
 @dataclass
 class _Emitter:
     function_for: Callable[[str], str]
+    source: str = "<definition>"
     warnings: list[str] = field(default_factory=list)
     taken: set[str] = field(default_factory=set)
 
@@ -93,6 +96,16 @@ class _Emitter:
             candidate = f"{name[:70]}_{k}"
         self.taken.add(candidate)
         return candidate
+
+    def path(self, path: str, where: str) -> str:
+        """``jsonpath(path)``, warning about names outside ASL's reference-path grammar."""
+        odd = [s for s in path.split(".") if not s.isdigit() and not _NAME.match(s)]
+        if odd:
+            self.warnings.append(
+                f"state {where!r}: path {path!r} has name(s) {', '.join(map(repr, odd))} with "
+                "characters ASL's reference-path grammar does not allow (statelint rejects "
+                "them; Step Functions may too): rename the payload key")
+        return jsonpath(path)
 
     def seconds(self, value: float, what: str, where: str) -> int:
         whole = max(1, math.ceil(value))
@@ -186,7 +199,7 @@ class _Emitter:
         inner = self.unique(f"{state.name}_call")
         return {
             "Type": "Map",
-            "ItemsPath": jsonpath(state.array),
+            "ItemsPath": self.path(state.array, state.name),
             "MaxConcurrency": 1,
             "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": inner,
                               "States": {inner: {**self.task(state.call, state.name),
@@ -195,14 +208,21 @@ class _Emitter:
         }
 
     def map(self, state: Map) -> dict[str, Any]:
-        body: dict[str, Any] = {"Type": "Map", "ItemsPath": jsonpath(state.array)}
+        body: dict[str, Any] = {"Type": "Map", "ItemsPath": self.path(state.array, state.name)}
         if state.common_params:
             selector = {"array_element.$": "$$.Map.Item.Value"}
             for param in state.common_params:
-                selector[f"{param}.$"] = jsonpath(param)
+                selector[f"{param}.$"] = self.path(param, state.name)
             body["ItemSelector"] = selector
         body["ItemProcessor"] = {"ProcessorConfig": {"Mode": "INLINE"},
                                  **self.machine(state.body)}
+        odd = [s for s in state.result.split(".") if not s.isdigit() and not _NAME.match(s)]
+        if odd:
+            raise InputError(f"state {state.name!r}: the map writes its results to "
+                             f"{state.result!r}, but {', '.join(map(repr, odd))} cannot be part "
+                             "of an ASL ResultPath (names of letters, digits and _ only; "
+                             "statelint and aws-local-stepfunctions reject the bracket form): "
+                             "set the map's result to such a path", self.source)
         body["ResultPath"] = jsonpath(state.result)
         return body
 
@@ -217,6 +237,8 @@ class _Emitter:
                meta: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"Comment": meta_comment(meta)} if meta else {}
         body["Type"] = "Choice"
+        for case in state.cases:
+            self.path(case.var, state.name)
         body["Choices"] = [{**rule(case), "Next": names[case.next]} for case in state.cases]
         body["Default"] = names[state.default]
         return body
@@ -237,7 +259,7 @@ def rule(case: Case) -> dict[str, Any]:
 def emit_asl_data(wf: Workflow, function_for: Callable[[str], str]) -> tuple[dict[str, Any],
                                                                              list[str]]:
     """The state machine as data, and the warnings for the user."""
-    emitter = _Emitter(function_for)
+    emitter = _Emitter(function_for, wf.source)
     machine = {"Comment": f"Translated by xaas-parsl from {wf.source}",
                **emitter.machine(wf.scope)}
     return machine, emitter.warnings
