@@ -28,8 +28,7 @@ from rich.console import Console
 from xaas_parsl.descriptor.app import REPO_ROOT, MatrixOption, load_app
 from xaas_parsl.fileio import write_json
 from xaas_parsl.ir.build import plan_only
-from xaas_parsl.ir.bundle import Unit
-from xaas_parsl.ir.commands import normalised
+from xaas_parsl.ir.bundle import Unit, literal_irs
 
 RESULTS = Path(__file__).parent / "results"
 SIMD = ("None", "SSE4.1", "AVX2_128", "AVX2_256", "AVX_512")
@@ -37,15 +36,6 @@ OFFLINE = ["-DGMX_GPU=OFF", "-DGMX_MPI=OFF", "-DGMX_FFT_LIBRARY=fftpack",
            "-DREGRESSIONTEST_DOWNLOAD=OFF", "-DGMX_BUILD_OWN_FFTW=OFF", "-DBUILD_TESTING=OFF",
            "-DGMX_HWLOC=OFF"]
 UPSTREAM = {"compile_jobs": 8710, "ir_files": 2695, "reduction": 0.69}
-
-
-def literal_unique(units: list[Unit]) -> int:
-    """IR files if units were shared only between literally identical commands."""
-    by_output: dict[str, set[tuple[str, ...]]] = collections.defaultdict(set)
-    for u in units:
-        if u.command.native_reason() is None:
-            by_output[u.command.output].add(normalised(u.command, u.build_dir))
-    return sum(len(cmds) for cmds in by_output.values())
 
 
 def main() -> None:
@@ -67,7 +57,7 @@ def main() -> None:
     groups = summary.pop("groups")
     native = summary.pop("native")
     per_config = collections.Counter(len(g.configs) for g in groups)
-    literal = literal_unique(units) + len(native)
+    literal = literal_irs(units) + len(native)
     result: dict[str, Any] = {
         "benchmark": "ir_gromacs", "host": platform.node(), "app": f"gromacs {app.version}",
         "cmake_args": list(app.cmake_args), "simd": list(SIMD), **summary,

@@ -17,6 +17,7 @@ from tests.conftest import HEAT2D
 from tests.ir.conftest import need_tools
 from xaas_parsl.cli.main import main
 from xaas_parsl.fileio import load_json
+from xaas_parsl.ir.bundle import literal_irs, read_units
 from xaas_parsl.ir.store import sha256_file
 
 CMAKE = """cmake_minimum_required(VERSION 3.14)
@@ -77,6 +78,9 @@ def test_preset_configurations_share_tuning_only_units(tiny: tuple[Path, Path],
     summary = build(*tiny, capsys)
     assert summary["configs"] == ["BASE", "WIDE"]
     assert (summary["compile_jobs"], summary["unique_irs"], summary["emitted"]) == (4, 2, 0)
+    # comparing command lines alone would keep one IR per configuration (-msse2 vs -mavx2)
+    units = [u for c in ("BASE", "WIDE") for u in read_units(c, tiny[1] / "builds" / c)]
+    assert literal_irs(units) == 4
 
 
 def test_missing_source(tiny: tuple[Path, Path], capsys: pytest.CaptureFixture[str]) -> None:

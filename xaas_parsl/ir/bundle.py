@@ -110,6 +110,18 @@ def _run_edge(tree: Path, rel: str, done: set[str]) -> None:
         run_tool(["/bin/sh", "-c", command], f"generate {rel}", tree)
 
 
+def literal_irs(units: list[Unit]) -> int:
+    """IR files under the *literal* rule: a unit shared only between configurations whose
+    commands are identical (build tree normalised, no preprocessing) — what comparing
+    command lines alone gives, for contrast with ``plan``'s rules."""
+    by_output: dict[str, set[tuple[str, ...]]] = {}
+    for u in units:
+        if u.command.native_reason() is None:
+            by_output.setdefault(u.command.output, set()).add(
+                normalised(u.command, u.build_dir))
+    return sum(len(cmds) for cmds in by_output.values())
+
+
 def _preprocess(unit: Unit, drop_tuning: bool = False) -> tuple[str, bool]:
     cmd = unit.command
     argv = [*strip_for(cmd, drop_tuning), "-E", "-P", cmd.file, "-o", "-"]
