@@ -74,7 +74,7 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         argv = [*INSIDE, "plan", mode]
         argv += ["--system", SYSTEM_FILE] if system is not None else []
         argv += ["--config", config] if config else []
-        plan = exec_json(ctr, argv, f"planning the deployment of {image}")
+        plan = exec_json(ctr, argv, f"planning the deployment of {image}", image)
         digest = L.content_hash({"from": img_id, "mode": mode, "config": plan["config"],
                                  "cmake_args": plan["cmake_args"], "runtime": runtime_id,
                                  "v": HASH_VERSION})
@@ -111,7 +111,7 @@ def _build_inside(ctr: Container, mode: str, plan: dict[str, Any], jobs: int, ap
                 "-j", str(jobs)]
     else:
         step = [*INSIDE, "ir-deploy", "--config", plan["config"], "-j", str(jobs)]
-    built = exec_json(ctr, step, f"building {plan['config']} of {app}")
+    built = exec_json(ctr, step, f"building {plan['config']} of {app}", app)
     return built, read_archive(ctr, str(PREFIX.parent))
 
 

@@ -15,7 +15,7 @@ import io
 import os
 import tarfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from docker.models.containers import Container
     from docker.models.images import Image
 
+SKIPPED = {"__pycache__", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 START_HINT = ("start it as root with `dockerd --storage-driver=vfs &` "
               "(apt-get install docker.io), or run ./scripts/setup.sh")
 
@@ -95,16 +96,22 @@ def tar_of(entries: dict[str, Path | bytes], mode: int = 0o644) -> bytes:
     """A tar stream: archive name → host file/directory (recursively) or file content.
 
     Owners are reset to root and names are relative, so neither host users nor host paths
-    reach the image; ``__pycache__``, ``.git`` and editor back-ups are skipped.
+    reach the image; ``__pycache__``, ``.git`` and CMake build trees (a directory holding a
+    ``CMakeCache.txt``, full of absolute host paths) are skipped.
     """
 
-    def clean(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
-        parts = Path(info.name).parts
-        if any(p in {"__pycache__", ".git", ".pytest_cache", ".mypy_cache"} for p in parts):
-            return None
-        info.uid = info.gid = 0
-        info.uname = info.gname = "root"
-        return info
+    def cleaner(name: str, root: Path) -> Callable[[tarfile.TarInfo], tarfile.TarInfo | None]:
+        def clean(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+            parts = Path(info.name).parts
+            if any(p in SKIPPED for p in parts):
+                return None
+            host = root / Path(info.name).relative_to(name)
+            if info.isdir() and (host / "CMakeCache.txt").is_file():
+                return None
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            return info
+        return clean
 
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
@@ -114,7 +121,7 @@ def tar_of(entries: dict[str, Path | bytes], mode: int = 0o644) -> bytes:
                 info.size, info.mode, info.mtime = len(value), mode, int(time.time())
                 tar.addfile(info, io.BytesIO(value))
             else:
-                tar.add(str(value), arcname=name, filter=clean)
+                tar.add(str(value), arcname=name, filter=cleaner(name, value))
     return buf.getvalue()
 
 
@@ -150,14 +157,21 @@ def run_to_end(ctr: Container, what: str, timeout: float = 3600) -> str:
     return text
 
 
-def exec_json(ctr: Container, argv: list[str], what: str) -> dict[str, Any]:
-    """Run ``argv`` in the running ``ctr``; its stdout must be one JSON object."""
+def exec_json(ctr: Container, argv: list[str], what: str, subject: str | None = None
+              ) -> dict[str, Any]:
+    """Run ``argv`` in the running ``ctr``; its stdout must be one JSON object.
+
+    An ``xaas`` error inside (``{"error": {"type", "problem"}}``) is raised again here as the
+    same class with ``subject`` (the image) as its path: a configuration the app does not
+    support stays an ``InputError``, a failing compiler a ``ToolError``.
+    """
     import json
 
     result = ctr.exec_run(argv, demux=True)
     out, err = result.output if isinstance(result.output, tuple) else (b"", b"")
     text = bytes(out or b"").decode("utf-8", "replace")
     if result.exit_code != 0:
+        _reraise(text, what, subject)
         raise ToolError(f"{what} failed inside the container (exit {result.exit_code}): "
                         f"{last_error(bytes(err or b'').decode('utf-8', 'replace') + text)}")
     try:
@@ -168,6 +182,21 @@ def exec_json(ctr: Container, argv: list[str], what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ToolError(f"{what}: expected a JSON object from the container")
     return data
+
+
+def _reraise(stdout: str, what: str, subject: str | None) -> None:
+    import json
+
+    from xaas_parsl import errors
+
+    for line in reversed(stdout.strip().splitlines()):
+        try:
+            info = json.loads(line).get("error")
+        except (ValueError, AttributeError):
+            continue
+        cls = getattr(errors, str(info.get("type")), None) if isinstance(info, dict) else None
+        if isinstance(cls, type) and issubclass(cls, errors.XaasError):
+            raise cls(f"{what} failed inside the container: {info['problem']}", subject)
 
 
 def last_error(text: str) -> str:

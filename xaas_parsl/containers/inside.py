@@ -127,8 +127,9 @@ def main(argv: list[str] | None = None) -> int:
             out = ir_build(names, ns.jobs)
         else:
             out = ir_deploy(ns.config, ns.jobs)
-    except XaasError as exc:
+    except XaasError as exc:  # the host re-raises the same class (see engine.exec_json)
         print(f"xaas: error: {exc.one_line()}", file=sys.stderr)
+        print(json.dumps({"error": {"type": type(exc).__name__, "problem": exc.problem}}))
         return 1
     print(json.dumps(out))
     return 0

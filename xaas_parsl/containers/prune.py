@@ -20,19 +20,27 @@ def prune_plan(images: list[dict[str, Any]], in_use: set[str]) -> list[dict[str,
     """What to remove from ``docker inspect``-like image dicts (pure: ``Id``, ``RepoTags``,
     ``Config.Labels``); images whose ID is in ``in_use`` are kept."""
     ids = {img["Id"] for img in images}
-    out = []
-    for img in images:
-        labels = L.labels_of(img)
-        kind = labels.get(L.KIND)
-        if kind is None or kind in ("toolchain", "runtime") or img["Id"] in in_use:
-            continue
-        tags = [t for t in img.get("RepoTags") or [] if t != "<none>:<none>"]
-        name = tags[0] if tags else img["Id"][:19]
-        if not tags:
-            out.append({"image": name, "id": img["Id"], "reason": f"untagged {kind} image"})
-        elif kind == "deployed" and labels.get(L.FROM_IMAGE) not in ids:
-            out.append({"image": name, "id": img["Id"],
-                        "reason": "the image it was deployed from no longer exists"})
+    out: list[dict[str, str]] = []
+    changed = True
+    while changed:  # removing an untagged source image orphans what was deployed from it
+        changed = False
+        for img in images:
+            labels = L.labels_of(img)
+            kind = labels.get(L.KIND)
+            if (kind is None or kind in ("toolchain", "runtime") or img["Id"] in in_use
+                    or img["Id"] not in ids):
+                continue
+            tags = [t for t in img.get("RepoTags") or [] if t != "<none>:<none>"]
+            name = tags[0] if tags else img["Id"][:19]
+            if not tags:
+                reason = f"untagged {kind} image"
+            elif kind == "deployed" and labels.get(L.FROM_IMAGE) not in ids:
+                reason = "the image it was deployed from no longer exists"
+            else:
+                continue
+            out.append({"image": name, "id": img["Id"], "reason": reason})
+            ids.discard(img["Id"])
+            changed = True
     return out
 
 

@@ -1,0 +1,121 @@
+"""Base images (debootstrap from the configured mirror, cached) and pruning, on the real engine."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from xaas_parsl.containers import labels as L
+from xaas_parsl.containers.images import BaseImage, base_images, bootstrap, mirror_from_text
+from xaas_parsl.containers.prune import prune, prune_plan
+from xaas_parsl.containers.runtime.base import RunSpec
+from xaas_parsl.containers.runtime.docker import DockerRuntime
+
+DEB822 = """Types: deb
+# http://snapshot.debian.org/archive/debian/20250520T000000Z
+URIs: http://mirror.example/debian/
+Suites: bookworm bookworm-updates
+Components: main
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+"""
+
+
+def test_mirror_from_deb822_and_one_line_sources() -> None:
+    assert mirror_from_text(DEB822, deb822=True) == "http://mirror.example/debian"
+    assert mirror_from_text("Types: deb-src\nURIs: http://x/debian\nSuites: bookworm\n",
+                            deb822=True) is None
+    line = "deb [signed-by=/k.gpg] http://ftp.example/debian bookworm main\n"
+    assert mirror_from_text(line, deb822=False) == "http://ftp.example/debian"
+    assert mirror_from_text("deb http://a/debian bullseye main\n", deb822=False) is None
+
+
+def test_base_image_key_follows_content() -> None:
+    a = BaseImage("runtime", ("libomp5-19",), "http://m/debian")
+    assert a.key == BaseImage("runtime", ("libomp5-19",), "http://m/debian").key
+    assert a.key != BaseImage("runtime", ("libomp5-19", "zlib1g"), "http://m/debian").key
+    assert a.key != BaseImage("runtime", ("libomp5-19",), "http://other/debian").key
+    assert a.ref == f"xaas/runtime:bookworm-{a.key}"
+
+
+def test_bootstrap_is_cached(bases: dict[str, Any]) -> None:
+    """The session bootstrapped once; a second bootstrap finds both tags and does nothing."""
+    start = time.perf_counter()
+    again = bootstrap()
+    assert [r["action"] for r in again] == ["present", "present"]
+    assert time.perf_counter() - start < 60
+    assert {r["image"] for r in again} == {b.ref for b in base_images().values()}
+
+
+def test_base_images_hold_what_they_should(bases: dict[str, Any]) -> None:
+    """The toolchain has clang-19/cmake/ninja/python; the runtime has libomp and no compiler."""
+    rt = DockerRuntime()
+    script = ("clang++-19 --version | head -1; cmake --version | head -1; ninja --version; "
+              "python3 -c 'import yaml, jsonschema, rich; print(\"py-ok\")'")
+    tool = rt.run(RunSpec(bases["toolchain"], ("sh", "-c", script)), 300)
+    assert tool.exit_code == 0, tool.stderr
+    assert "clang version 19" in tool.stdout and "cmake version" in tool.stdout
+    assert "py-ok" in tool.stdout
+    run = rt.run(RunSpec(bases["runtime"], ("sh", "-c",
+                                            "ls /usr/lib/x86_64-linux-gnu/libomp.so.5 "
+                                            "/usr/lib/aarch64-linux-gnu/libomp.so.5 2>/dev/null;"
+                                            " command -v clang++-19 cmake || echo no-compiler")),
+                 300)
+    assert "libomp.so.5" in run.stdout and "no-compiler" in run.stdout
+
+
+def _img(ident: str, tags: list[str], labels: dict[str, str]) -> dict[str, Any]:
+    return {"Id": ident, "RepoTags": tags, "Config": {"Labels": labels}}
+
+
+def test_prune_plan_keeps_referenced_images() -> None:
+    src = _img("sha256:src", ["app-source:1"], {L.KIND: "source"})
+    live = _img("sha256:d1", ["app:1-A-1"], {L.KIND: "deployed", L.FROM_IMAGE: "sha256:src"})
+    orphan = _img("sha256:d2", ["app:1-A-2"], {L.KIND: "deployed", L.FROM_IMAGE: "sha256:gone"})
+    used = _img("sha256:d3", ["app:1-A-3"], {L.KIND: "deployed", L.FROM_IMAGE: "sha256:gone"})
+    old_src = _img("sha256:src0", [], {L.KIND: "source"})
+    base = _img("sha256:b", [], {L.KIND: "toolchain"})
+    foreign = _img("sha256:f", [], {})
+    from_old = _img("sha256:d4", ["app:0-A-4"], {L.KIND: "deployed", L.FROM_IMAGE: "sha256:src0"})
+    plan = prune_plan([src, live, orphan, used, old_src, base, foreign, from_old], {"sha256:d3"})
+    assert {p["id"] for p in plan} == {"sha256:d2", "sha256:src0", "sha256:d4"}
+
+
+def test_prune_removes_deployed_image_whose_source_is_gone(engine: Any,
+                                                           bases: dict[str, Any]) -> None:
+    """A real deployed-looking image whose source ID no longer exists is removed; one whose
+    source exists is kept."""
+    from xaas_parsl.containers.engine import commit, container, has_image
+
+    runtime_id = engine.images.get(bases["runtime"]).id
+    made = {}
+    for name, source in (("orphan", "sha256:" + "0" * 64), ("kept", runtime_id)):
+        ref = f"xaas-prune-test:{name}"
+        with container(engine, bases["runtime"], ["/bin/true"]) as ctr:
+            commit(ctr, ref, {L.KIND: "deployed", L.FROM_IMAGE: source}, {}, None)
+        made[name] = ref
+    try:
+        listed = {r["image"] for r in prune(dry_run=True)}
+        assert made["orphan"] in listed and made["kept"] not in listed
+        assert has_image(engine, made["orphan"])  # dry run removed nothing
+        removed = {r["image"] for r in prune()}
+        assert made["orphan"] in removed
+        assert not has_image(engine, made["orphan"]) and has_image(engine, made["kept"])
+    finally:
+        for ref in made.values():
+            if has_image(engine, ref):
+                engine.images.remove(ref)
+
+
+def test_cli_images_bootstrap_reports_present(bases: dict[str, Any],
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    from xaas_parsl.cli.main import main
+
+    assert main(["images", "bootstrap"]) == 0
+    out = capsys.readouterr().out
+    assert out.count(": present") == 2
