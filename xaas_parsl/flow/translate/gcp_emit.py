@@ -2,7 +2,7 @@
 
 The execution argument is the initial payload (``main: {params: [input]}``) and the workflow
 returns the final payload, as ``xaas flow run`` prints it. Every function call goes through one
-subworkflow, ``call_function(url, payload, request_id, timeout)``, which posts the envelope
+subworkflow, ``call_function(url, payload, request_id)``, which posts the envelope
 ``{payload, request_id}`` and returns ``.body.payload`` of the answer; an HTTP error (the
 function raised: ``xaas flow serve`` answers 500) raises in the workflow. A task is therefore one
 step in its scope (SeBS's generator needed two per task). Decisions, each against a bug of SeBS's
@@ -21,13 +21,9 @@ generator (reference README §2.4):
   variable, joined into ``{branch root: result}`` (SeBS kept only one step per branch).
 
 Scoping. Map items and branches run as subworkflow calls, so nothing inside them touches the
-caller's variables. The one value that must cross an iteration boundary (an item's result) is
-first held in the iteration's loop variable (scoped to the iteration in Cloud Workflows) and only
-then written to the shared list under its index: workflows-emulator 1.10.0 keeps one variable
-dictionary for all concurrent iterations of a ``parallel`` step, so a plain temporary there is
-overwritten by a sibling iteration (observed: 2 of 40 runs of a 100-item map lost results). A
-one-pass ``for`` gives the call's result a scope of its own before it is copied to the loop
-variable.
+caller's variables; an iteration's result lands in its own iteration-local variable and is then
+written to the shared list under the iteration's index (Cloud Workflows' documented pattern:
+``shared: [results]``, ``results[index]: ...``), so results keep element order.
 """
 
 from __future__ import annotations
@@ -61,6 +57,11 @@ EXECUTION_ID = 'sys.get_env("GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID")'
 HTTP_TIMEOUT_MAX_S = 1800  # Cloud Workflows' ceiling for one HTTP request
 MAX_BRANCHES = 10  # Cloud Workflows: branches of one parallel step
 MAX_CONCURRENCY = 20  # Cloud Workflows: concurrently running branches/iterations
+# Loop variables of a map's parallel for. Not ``item``/``index``: workflows-emulator 1.10.0
+# keeps them in context variables that any mapping key of the same name in the workflow
+# overwrites (the ``index:`` key of every ``for`` reset ``index`` to the string "index").
+ITEM = "map_item"
+INDEX = "map_index"
 _NUMBER_TYPES = "[get_type(0), get_type(0.5)]"
 _STRING_TYPE = 'get_type("")'
 
@@ -103,6 +104,7 @@ class _Emitter:
     subworkflows: dict[str, dict[str, Any]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     uses_retry: bool = False
+    timeouts: dict[str, int] = field(default_factory=dict)
 
     # -- scopes -------------------------------------------------------------------------
     def scope_steps(self, scope: Scope, where: str) -> list[dict[str, Any]]:
@@ -144,8 +146,13 @@ class _Emitter:
         if isinstance(state, Task):
             call = self.call_step(state.call, expr("payload"), "payload")
             if state.failure is None:
-                return [{state.name: {**self.with_retry(call, state.call), "next": nxt(state.next)}}]
+                return [{state.name: {**self.with_retry(call, state.call),
+                                      "next": nxt(state.next)}}]
             handled = helper("failed")
+            # ``next`` also inside the try: workflows-emulator 1.10.0 takes the step after a
+            # ``try`` from the tried step and ignores the outer ``next`` (a saga's success path
+            # fell through into its compensations); Cloud Workflows honours both, same target.
+            call["next"] = nxt(state.next)
             return [{state.name: {**self.with_retry(call, state.call, always_try=True),
                                   "except": {"as": "error", "steps": [
                                       {handled: {"next": state.failure}}]},
@@ -182,9 +189,11 @@ class _Emitter:
             if call.timeout_s > HTTP_TIMEOUT_MAX_S:
                 self.warnings.append(f"function {call.func_name!r}: timeout {call.timeout_s:g} s "
                                      f"capped at Cloud Workflows' {HTTP_TIMEOUT_MAX_S} s")
-        step: dict[str, Any] = {"call": CALL_FUNCTION, "args": {
+        helper = CALL_FUNCTION if timeout == HTTP_TIMEOUT_MAX_S else f"{CALL_FUNCTION}_{timeout}s"
+        self.timeouts[helper] = timeout
+        step: dict[str, Any] = {"call": helper, "args": {
             "url": self.url_for(call.func_name), "payload": payload,
-            "request_id": expr("request_id"), "timeout": timeout}}
+            "request_id": expr("request_id")}}
         if result is not None:
             step["result"] = result
         return step
@@ -208,30 +217,26 @@ class _Emitter:
     def map_steps(self, state: Map, nxt: str, path: str,
                   helper: Callable[[str], str]) -> list[dict[str, Any]]:
         body = self.subworkflow(state.body, path, "map")
-        items, store, once, keep = helper("items"), helper("store"), helper("item"), \
-            helper("keep")
-        call, place = helper("call"), helper("place")
+        items, store, call, place = helper("items"), helper("store"), helper("call"), \
+            helper("place")
         init: list[dict[str, Any]] = [{"items": expr(path_expr("payload", state.array))},
                                       {"results": expr("items")}]
-        item_payload: Any = expr("item")
+        item_payload: Any = expr(ITEM)
         if state.common_params:
             init.append({"params": {p: expr(path_expr("payload", p))
                                     for p in state.common_params}})
-            item_payload = {"array_element": expr("item"),
+            item_payload = {"array_element": expr(ITEM),
                             **{p: expr(f"params[{json.dumps(p)}]") for p in state.common_params}}
         iteration = [
-            {once: {"for": {"value": "scope", "in": [0], "steps": [
-                {call: {"call": body, "args": {"payload": item_payload,
-                                               "request_id": expr("request_id")},
-                        "result": "output", "next": keep}},
-                {keep: {"assign": [{"item": expr("output")}], "next": "continue"}}]},
-                "next": place}},
-            {place: {"assign": [{"results[index]": expr("item")}], "next": "continue"}},
+            {call: {"call": body, "args": {"payload": item_payload,
+                                           "request_id": expr("request_id")},
+                    "result": "output", "next": place}},
+            {place: {"assign": [{f"results[{INDEX}]": expr("output")}], "next": "continue"}},
         ]
         return [
             {state.name: {"assign": init, "next": items}},
             {items: {"parallel": {"shared": ["results"], "for": {
-                "value": "item", "index": "index", "in": expr("items"), "steps": iteration}}},
+                "value": ITEM, "index": INDEX, "in": expr("items"), "steps": iteration}},
                 "next": store}},
             {store: {"assign": [{path_expr("payload", state.result): expr("results")}],
                      "next": nxt}},
@@ -256,16 +261,20 @@ class _Emitter:
             {state.name: {"assign": [{n: None} for n in names], "next": run}},
             {run: {"parallel": {"shared": names, "branches": branches}, "next": join}},
             {join: {"assign": [{"payload": {b.root: expr(n)
-                                            for b, n in zip(state.branches, names)}}],
+                                            for b, n in zip(state.branches, names, strict=True)}}],
                     "next": nxt}},
         ]
 
 
-def call_function_subworkflow() -> dict[str, Any]:
-    """The one place a function is called: envelope out, ``.body.payload`` back."""
-    return {"params": ["url", "payload", "request_id", "timeout"], "steps": [
+def call_function_subworkflow(timeout: int = HTTP_TIMEOUT_MAX_S) -> dict[str, Any]:
+    """The one place a function is called: envelope out, ``.body.payload`` back.
+
+    The HTTP timeout must be a literal number (the Cloud Workflows schema), so each distinct
+    per-call timeout gets its own copy (``call_function_<N>s``).
+    """
+    return {"params": ["url", "payload", "request_id"], "steps": [
         {"post": {"call": "http.post", "args": {
-            "url": expr("url"), "timeout": expr("timeout"),
+            "url": expr("url"), "timeout": timeout,
             "body": {"payload": expr("payload"), "request_id": expr("request_id")}},
             "result": "response", "next": "unwrap"}},
         {"unwrap": {"return": expr("response.body.payload")}},
@@ -283,10 +292,11 @@ def emit_gcp_data(wf: Workflow, url_for: Callable[[str], str]) -> tuple[dict[str
         init += "_"
     main_steps = [{init: {"assign": [{"payload": expr("input")},
                                      {"request_id": expr(EXECUTION_ID)}],
-                          "next": first}}] + steps
+                          "next": first}}, *steps]
     out: dict[str, Any] = {"main": {"params": ["input"], "steps": main_steps}}
     out.update(emitter.subworkflows)
-    out[CALL_FUNCTION] = call_function_subworkflow()
+    for helper, timeout in sorted(emitter.timeouts.items()):
+        out[helper] = call_function_subworkflow(timeout)
     if emitter.uses_retry:
         out[RETRY_PREDICATE] = {"params": ["e"], "steps": [{"always": {"return": True}}]}
     if any(isinstance(s, Map) for s in _states(wf.scope)):
