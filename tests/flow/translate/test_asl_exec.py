@@ -58,15 +58,16 @@ def _emulate(cases: list[Case], functions: Path) -> dict[str, Outcome]:
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[str, tuple[Outcome, Outcome]]:
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Outcome, Outcome]]:
     need_node_tools()
+    tmp = tmp_path_factory.mktemp("extra")
     nine, extra = _cases()
     emulated = {**_emulate(nine, STUBS), **_emulate(extra, FUNCTIONS)}
     pairs = {}
     for group, functions in ((nine, STUBS), (extra, FUNCTIONS)):
         for name, _, source, payload in group:
             if isinstance(source, dict):
-                path = Path(f"/tmp/xaas-extra-{name}.json")  # the loader reads files
+                path = tmp / f"{name}.json"  # the reference run reads a file
                 path.write_text(json.dumps(source))
                 source = path
             pairs[name] = (run_local(source, payload, functions), emulated[name])
