@@ -25,6 +25,7 @@ from xaas_parsl.cli.intersect import intersect_cmd
 from xaas_parsl.cli.ir import ir_group
 from xaas_parsl.cli.profiles import profiles_group
 from xaas_parsl.cli.run import run_cmd
+from xaas_parsl.cli.showcase import showcase_group
 from xaas_parsl.cli.site import site_group
 from xaas_parsl.cli.spec import spec_group
 from xaas_parsl.cli.steps import deploy_group, run_tests_cmd, spec_points_cmd
@@ -44,6 +45,7 @@ def cli(verbose: int) -> None:
 
 
 cli.add_command(demo)
+cli.add_command(showcase_group)
 cli.add_command(system_group)
 cli.add_command(intersect_cmd)
 cli.add_command(spec_group)

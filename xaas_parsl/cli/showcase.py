@@ -1,0 +1,120 @@
+"""``xaas showcase``: XaaS deployment, a burst flare and a SeBS-Flow benchmark in one DAG.
+
+``xaas showcase`` runs the Parsl door (``xaas_parsl.showcase.pipeline``); ``xaas showcase step``
+and ``xaas showcase report`` are the nodes the Snakefile (``workflows/showcase/``) runs.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from xaas_parsl.errors import InputError
+from xaas_parsl.showcase.config import DEPLOY_MODES, ShowcaseConfig, from_dict, load_config
+
+
+def _settings(text: str) -> ShowcaseConfig:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"--settings is not JSON: {exc.msg}", "--settings") from None
+    if not isinstance(data, dict):
+        raise InputError("--settings must be a JSON object", "--settings")
+    return from_dict(data, "--settings")
+
+
+@click.group("showcase", invoke_without_command=True)
+@click.option("--site", default=None, help="Site config [config.yaml: local].")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
+              help="Showcase settings [workflows/showcase/config.yaml].")
+@click.option("--deploy", type=click.Choice(DEPLOY_MODES), default=None,
+              help="container, native, or auto (container when a Docker engine answers).")
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              default=Path("showcase-report"), show_default=True)
+@click.pass_context
+def showcase_group(ctx: click.Context, site: str | None, config_file: Path | None,
+                   deploy: str | None, out: Path) -> None:
+    """Deploy the bundled example with XaaS, run it as a flare, run a SeBS-Flow benchmark and
+    write one report (report.json, plots, summary.md) into OUT, as a Parsl workflow."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from xaas_parsl.showcase.pipeline import run_parsl
+
+    cfg = load_config(config_file, site=site, deploy=deploy)
+    console = Console(stderr=True)
+    start = time.perf_counter()
+    with console.status(f"showcase on {cfg.site}: discover, choose, deploy, measure, flare, "
+                        "flow ..."):
+        report = run_parsl(cfg, out)
+    dep = report["deployment"]
+    if dep["mode"] != "container":
+        console.print(f"[yellow]note:[/yellow] native deployment: {dep['why']}")
+    console.print((out / "summary.md").read_text(encoding="utf-8"))
+    console.print(f"[bold]report:[/bold] {out / 'report.json'} "
+                  f"({time.perf_counter() - start:.0f} s)")
+
+
+@showcase_group.command("step")
+@click.argument("name", type=click.Choice(["discover", "choose", "deploy", "measure", "flare",
+                                           "flow"]))
+@click.option("--settings", required=True, help="The showcase settings as one JSON object.")
+@click.option("--system", type=click.Path(path_type=Path), default=None)
+@click.option("--choice", type=click.Path(path_type=Path), default=None)
+@click.option("--deployment", type=click.Path(path_type=Path), default=None)
+@click.option("--builds", type=click.Path(path_type=Path), default=None)
+@click.option("--work", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True)
+def step_cmd(name: str, settings: str, system: Path | None, choice: Path | None,
+             deployment: Path | None, builds: Path | None, work: Path | None,
+             out: Path) -> None:
+    """Run one node of the showcase DAG (what the Snakefile's rules run)."""
+    from xaas_parsl.showcase import steps
+
+    cfg = _settings(settings)
+
+    def need(value: Path | None, flag: str) -> Path:
+        if value is None:
+            raise InputError(f"step {name} needs --{flag}", name)
+        return value
+
+    result: dict[str, Any]
+    if name == "discover":
+        result = steps.discover(out)
+    elif name == "choose":
+        result = steps.choose(need(system, "system"), cfg, out)
+    elif name == "deploy":
+        result = steps.deploy(need(choice, "choice"), need(system, "system"), cfg,
+                              need(builds, "builds"), out)
+    elif name == "measure":
+        result = steps.measure(need(deployment, "deployment"), cfg, out)
+    elif name == "flare":
+        result = steps.flare(need(deployment, "deployment"), cfg, out)
+    else:
+        result = steps.flow(cfg, need(work, "work"), out)
+    click.echo(f"{name}: {out} ({len(json.dumps(result))} bytes)")
+
+
+@showcase_group.command("report")
+@click.option("--settings", required=True, help="The showcase settings as one JSON object.")
+@click.option("--steps-dir", type=click.Path(path_type=Path), required=True,
+              help="Directory of the nodes' JSON files (<name>.json).")
+@click.option("--door", default="snakemake", show_default=True)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True)
+def report_cmd(settings: str, steps_dir: Path, door: str, out: Path) -> None:
+    """Write report.json, the plots and summary.md from the nodes' JSON files."""
+    from xaas_parsl.showcase.report import STEPS, write_report
+
+    cfg = _settings(settings)
+    files: dict[str, str | Path] = {}
+    for name in STEPS:
+        path = steps_dir / f"{name}.json"
+        if not path.is_file():
+            raise InputError(f"no output of step {name}", path)
+        files[name] = path
+    write_report(files, cfg, out, door)
+    click.echo(f"report: {out / 'report.json'}")
