@@ -97,16 +97,20 @@ def overhead_breakdown(runs: Sequence[dict[str, Any]], path: str | Path,
 
 
 def suite_bars(rows: Sequence[dict[str, Any]], path: str | Path, title: str = "") -> Path:
-    """Median runtime per experiment, split into critical path and overhead (log scale)."""
-    labels = [f"{r['benchmark']}\n{r['size']} {r['mode']}" for r in rows]
-    critical = [r["critical_path_s"] * 1e3 for r in rows]
-    overhead = [max(r["runtime_s"] - r["critical_path_s"], 0.0) * 1e3 for r in rows]
-    figure, axes = plt.subplots(figsize=(max(5, 1.2 * len(rows) + 2), 4))
-    axes.bar(labels, critical, label="critical path", color="#4c72b0")
-    axes.bar(labels, overhead, bottom=critical, label="overhead", color="#dd8452")
-    axes.set_yscale("log")
-    axes.set_ylabel("median runtime, ms (log)")
+    """Median runtime per experiment as horizontal bars: the critical-path part, then the
+    overhead up to the runtime (log axis: the suite spans milliseconds to seconds)."""
+    labels = [f"{r['benchmark']} {r['size']} {r['mode']}" for r in rows]
+    critical = [max(r["critical_path_s"] * 1e3, 1e-3) for r in rows]
+    runtime = [max(r["runtime_s"] * 1e3, c) for r, c in zip(rows, critical, strict=True)]
+    figure, axes = plt.subplots(figsize=(8, 0.3 * len(rows) + 1.4))
+    axes.barh(labels, critical, label="critical path", color="#4c72b0")
+    axes.barh(labels, [t - c for t, c in zip(runtime, critical, strict=True)], left=critical,
+              label="overhead (runtime − critical path)", color="#dd8452")
+    axes.set_xscale("log")
+    axes.invert_yaxis()
+    axes.set_xlabel("median runtime, ms (log)")
     axes.set_title(title or "SeBS-Flow suite", fontsize=9)
-    axes.tick_params(axis="x", labelsize=7)
-    axes.legend(fontsize=7)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.legend(fontsize=7, loc="lower right")
+    axes.grid(axis="x", alpha=0.3)
     return _save(figure, Path(path))

@@ -116,3 +116,17 @@ def test_checks_catch_wrong_outputs(tmp_path: Path) -> None:
     assert trip_bench.check("large", large, uncompensated, store)
     assert BENCHMARKS["620.func-invo"].check("test", {"size": 10}, Outcome({"len": "123"}),
                                              store)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", ["small", "large"])
+@pytest.mark.parametrize("name", list(BENCHMARKS))
+def test_benchmark_sizes_verify_in_process(tmp_path: Path, name: str, size: str) -> None:
+    """The bigger sizes (minutes in all; large 630 sleeps 2 s x 50 in parallel threads)."""
+    bench = BENCHMARKS[name]
+    store = LocalStore(tmp_path / "storage")
+    payload = bench.generate(size, store)
+    outcome = outcome_of(bench.definition, payload,
+                         RunOptions(executor=None, storage=str(tmp_path / "storage"),
+                                    workdir=str(tmp_path / "work")))
+    assert bench.check(size, payload, outcome, store) == []
