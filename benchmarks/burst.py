@@ -66,9 +66,12 @@ def stamp(_: object = None) -> float:
 
 
 def hold(seconds: float) -> int:
-    """Warm-up task: keeps its worker busy so that ``width`` of them run at once."""
+    """Warm-up task: keeps its worker busy so that ``width`` of them run at once, and imports
+    the pack code there (else the first pack on each worker pays the import in its start)."""
     import os
     import time as clock
+
+    import xaas_parsl.burst.pack  # noqa: F401
 
     clock.sleep(seconds)
     return os.getpid()
