@@ -116,3 +116,31 @@ def test_bad_input_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert proc.stderr.strip().count("\n") == 0 and "not a result directory" in proc.stderr
     assert not (tmp_path / "metrics.json").exists()
+
+
+def test_switch_loop_and_retries_in_the_counting_rules() -> None:
+    """switch s → loop l over 3 elements → task t failing once then retried (hand counts)."""
+    from xaas_parsl.flow.load import workflow_from_data
+
+    workflow = workflow_from_data({"root": "s", "states": {
+        "s": {"type": "switch", "cases": [{"var": "x", "op": "==", "val": 1, "next": "l"}],
+              "default": "t"},
+        "l": {"type": "loop", "func_name": "f", "array": "xs", "next": "t"},
+        "t": {"type": "task", "func_name": "g", "retry": {"max_attempts": 2}}}}, "<test>")
+
+    def rec(state: str, start: float, end: float, attempt: int = 1, ok: bool = True) -> dict:
+        return {"func": state, "state": state, "start": start, "end": end, "attempt": attempt,
+                "ok": ok, "is_cold": False, "container_id": "w", "request_id": "R"}
+
+    records = [rec("l", 0.0, 0.1), rec("l", 0.2, 0.3), rec("l", 0.4, 0.5),
+               rec("t", 0.6, 0.7, 1, False), rec("t", 1.7, 1.9, 2)]
+    run = experiment_metrics(workflow, records, 1024)["runs"][0]
+    # AWS: 5 attempts + loop (a Map) + switch (a Choice) = 7; GCP: 2 x 5 + 2 + 1 return = 13
+    assert (run["aws_transitions"], run["gcp_steps"]) == (7, 13)
+    # stages: l[1], l[2], l[3] (0.1 each), t (its attempts add up: 0.1 + 0.2)
+    assert [s["stage"] for s in run["stages"]] == ["l[1]", "l[2]", "l[3]", "t"]
+    assert run["critical_path_s"] == pytest.approx(0.6)
+    assert run["failed_calls"] == 1 and run["runtime_s"] == pytest.approx(1.9)
+    # the loop chains its calls; the retry is not chained to the failed attempt
+    assert run["longest_path"]["states"] == ["l", "l", "l", "t"]
+    assert run["longest_path"]["length_s"] == pytest.approx(0.5)
