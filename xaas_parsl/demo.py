@@ -52,14 +52,28 @@ def _finish(report: dict[str, Any], deployment: dict[str, Any], tests: dict[str,
     report["timings"]["build_s"] = deployment["seconds"]
 
 
+def _in_container(app: AppDescriptor, mode: str, configuration: str, workdir: Path
+                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Deploy from the app's container on the Docker engine; (deployment, tests)."""
+    from xaas_parsl.containers.job import run_container_job
+
+    done = run_container_job(app, mode, configuration, workdir)
+    return done["deployment"], done["tests"]
+
+
 def run_direct(
     app: AppDescriptor,
     policy: Policy,
     system: SystemInfo | None,
     workdir: Path | None,
     mode: str = "source",
+    runtime: str = "native",
 ) -> dict[str, Any]:
-    """Run the steps in this process; ``system`` given = plan for that node (no build)."""
+    """Run the steps in this process; ``system`` given = plan for that node (no build).
+
+    ``runtime="docker"``: the chosen configuration is deployed from the app's ``mode``
+    container on the Docker engine and tested inside it instead of being built on the host.
+    """
     start = time.perf_counter()
     native = system.to_dict() if system else steps.discover_system()
     discovered = time.perf_counter()
@@ -67,7 +81,9 @@ def run_direct(
     report = new_report(app, native, chosen, "direct")
     report["timings"] = {"discovery_s": round(discovered - start, 3),
                          "intersection_s": round(time.perf_counter() - discovered, 4)}
-    if workdir is not None:
+    if workdir is not None and runtime == "docker":
+        _finish(report, *_in_container(app, mode, report["configuration"], workdir))
+    elif workdir is not None:
         if mode == "ir":
             # The bundle holds the matrix only: ``configuration`` names the chosen matrix
             # point; options outside the matrix keep the descriptor's ``fixed`` values.
@@ -84,8 +100,10 @@ def run_parsl(
     workdir: Path | None,
     site: str = "local",
     mode: str = "source",
+    runtime: str = "native",
 ) -> dict[str, Any]:
-    """Run the steps as Parsl apps on ``site``'s config (loaded here, cleaned up after)."""
+    """Run the steps as Parsl apps on ``site``'s config (loaded here, cleaned up after);
+    with ``runtime="docker"`` the plan runs as Parsl apps and the deployment in containers."""
     import parsl
 
     from xaas_parsl import apps
@@ -101,7 +119,9 @@ def run_parsl(
         chosen = apps.intersect(spec, system, policy.to_dict())
         report = new_report(app, system.result(), chosen.result(), f"parsl:{site}")
         report["timings"] = {"plan_s": round(time.perf_counter() - start, 3)}
-        if workdir is not None:
+        if workdir is not None and runtime == "docker":
+            _finish(report, *_in_container(app, mode, report["configuration"], workdir))
+        elif workdir is not None:
             if mode == "ir":
                 deployment = apps.deploy_ir(str(app.path), report["configuration"],
                                             str(workdir.resolve()))

@@ -52,21 +52,14 @@ def test_bootstrap_is_cached(bases: dict[str, Any]) -> None:
     assert {r["image"] for r in again} == {b.ref for b in base_images().values()}
 
 
-def test_base_images_hold_what_they_should(bases: dict[str, Any]) -> None:
-    """The toolchain has clang-19/cmake/ninja/python; the runtime has libomp and no compiler."""
-    rt = DockerRuntime()
-    script = ("clang++-19 --version | head -1; cmake --version | head -1; ninja --version; "
-              "python3 -c 'import yaml, jsonschema, rich; print(\"py-ok\")'")
-    tool = rt.run(RunSpec(bases["toolchain"], ("sh", "-c", script)), 300)
-    assert tool.exit_code == 0, tool.stderr
-    assert "clang version 19" in tool.stdout and "cmake version" in tool.stdout
-    assert "py-ok" in tool.stdout
-    run = rt.run(RunSpec(bases["runtime"], ("sh", "-c",
-                                            "ls /usr/lib/x86_64-linux-gnu/libomp.so.5 "
-                                            "/usr/lib/aarch64-linux-gnu/libomp.so.5 2>/dev/null;"
-                                            " command -v clang++-19 cmake || echo no-compiler")),
-                 300)
-    assert "libomp.so.5" in run.stdout and "no-compiler" in run.stdout
+def test_runtime_image_has_libomp_and_no_compiler(bases: dict[str, Any]) -> None:
+    """The runtime base is what deployed apps run in: libomp yes, compilers no. (The
+    toolchain image is exercised by every source/IR build of the other tests.)"""
+    run = DockerRuntime().run(RunSpec(bases["runtime"], ("sh", "-c",
+                                      "ls /usr/lib/*-linux-gnu/libomp.so.5; "
+                                      "command -v clang++-19 cmake python3 || echo no-compiler")),
+                              300)
+    assert "libomp.so.5" in run.stdout and "no-compiler" in run.stdout, run.stdout
 
 
 def _img(ident: str, tags: list[str], labels: dict[str, str]) -> dict[str, Any]:

@@ -52,6 +52,25 @@ def render(console: Console, report: dict[str, Any]) -> None:
         console.print(f"  [yellow]warning:[/yellow] {warning}")
 
 
+def choose_runtime(console: Console, runtime: str) -> str:
+    """Resolve ``auto``: Docker when an engine answers, else native; say which and why."""
+    if runtime == "native":
+        return runtime
+    from xaas_parsl.containers.engine import connect
+
+    try:
+        connect(timeout=10).close()
+    except ToolError as exc:
+        if runtime == "docker":
+            raise
+        console.print(f"[yellow]No container runtime:[/yellow] {exc.problem} "
+                      "-> building natively on this host.")
+        return "native"
+    console.print("Docker engine found: deploying from the app's container "
+                  "(base images bootstrapped once, cached).")
+    return "docker"
+
+
 @click.command("demo")
 @click.option("--app", "app_ref", default="heat2d", show_default=True,
               help="Bundled app name or path to an app.yaml.")
@@ -65,10 +84,14 @@ def render(console: Console, report: dict[str, Any]) -> None:
               show_default=True,
               help="parsl: the steps run as Parsl apps on the local site config; "
                    "direct: in this process.")
-@click.option("--deploy", "mode", type=click.Choice(["source", "ir"]), default="source",
-              show_default=True,
+@click.option("--deploy", "mode", type=click.Choice(["source", "ir"]), default=None,
               help="source: build the chosen configuration from source; ir: build the app's IR "
-                   "bundle once and deploy the chosen matrix configuration by lowering.")
+                   "bundle once and deploy the chosen matrix configuration by lowering "
+                   "(default: ir in a container, source natively).")
+@click.option("--runtime", type=click.Choice(["auto", "docker", "native"]), default="auto",
+              show_default=True,
+              help="docker: deploy from the app's container and test inside it; native: build "
+                   "on this host; auto: docker when a Docker engine answers.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
               show_default=True, help="Where builds (and Parsl's runinfo) go.")
 @click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
@@ -83,7 +106,8 @@ def demo(
     use_mpi: bool | None,
     build: bool | None,
     engine: str,
-    mode: str,
+    mode: str | None,
+    runtime: str,
     workdir: Path,
     report: Path,
 ) -> None:
@@ -96,21 +120,30 @@ def demo(
         app_ref)
     policy = build_policy(policy_file, prefer, pin, use_gpu, use_mpi)
     target = workdir.resolve() if build else None
+    if build:
+        runtime = choose_runtime(console, runtime)
+    mode = mode or ("ir" if runtime == "docker" else "source")
     if system_file is not None:
         data = run_direct(app, policy, load_system(system_file), None)
     elif engine == "parsl":
         with console.status("Running the steps as Parsl apps on the local site…"):
-            data = run_parsl(app, policy, target, mode=mode)
+            data = run_parsl(app, policy, target, mode=mode, runtime=runtime)
     else:
         with console.status("Discovering, choosing and building…"):
-            data = run_direct(app, policy, None, target, mode=mode)
+            data = run_direct(app, policy, None, target, mode=mode, runtime=runtime)
     render(console, data)
     for test in data["tests"]:
         mark = "[green]PASS[/green]" if test["passed"] else "[red]FAIL[/red]"
         console.print(f"test {test['name']}: {mark} ({test['seconds']} s)")
-    if data["build"]:
+    if data["build"] and data["build"].get("runtime") == "docker":
+        b = data["build"]
+        how = "reused, nothing built" if b["reused"] else "built"
+        console.print(f"deployed {b['image']} from the {b['mode']} container {b['from_image']}"
+                      f" in {b['seconds']} s ({how}; tests ran inside it; install tree copied "
+                      f"to {b['prefix']})")
+    elif data["build"]:
         console.print(f"built in {data['build']['seconds']} s under {data['build']['prefix']} "
-                      f"({data['engine']})")
+                      f"({data['engine']}, natively)")
     write_json(report, data)
     console.print(f"report written to {report}")
     failed = [t["name"] for t in data["tests"] if not t["passed"]]

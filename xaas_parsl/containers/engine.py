@@ -14,7 +14,6 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -118,7 +117,8 @@ def tar_of(entries: dict[str, Path | bytes], mode: int = 0o644) -> bytes:
         for name, value in entries.items():
             if isinstance(value, bytes):
                 info = tarfile.TarInfo(name)
-                info.size, info.mode, info.mtime = len(value), mode, int(time.time())
+                # fixed mtime: equal content gives an equal stream (images are cached by it)
+                info.size, info.mode, info.mtime = len(value), mode, 0
                 tar.addfile(info, io.BytesIO(value))
             else:
                 tar.add(str(value), arcname=name, filter=cleaner(name, value))

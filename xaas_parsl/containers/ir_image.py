@@ -20,6 +20,8 @@ from xaas_parsl.containers.source import (
     APP_ENV,
     app_labels,
     app_payload,
+    cached,
+    payload_hash,
     toolchain_name,
 )
 from xaas_parsl.descriptor.app import AppDescriptor
@@ -38,19 +40,27 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
     argv = [*INSIDE, "ir-build", "-j", str(jobs)]
     if configs:
         argv += ["--configs", ",".join(configs)]
-    with container(client, base, argv, environment=APP_ENV, working_dir=APP_DIR) as ctr:
-        ctr.put_archive("/", app_payload(app))
-        output = run_to_end(ctr, f"IR bundle build of {app.name}")
-        summary = _last_json(output)
-        labels = app_labels(app, "ir", toolchain_name(client, base))
-        labels[L.CONFIGS] = json.dumps(summary["configs"], separators=(",", ":"))
-        labels[L.BUNDLE] = json.dumps({k: summary[k] for k in
-                                       ("compile_jobs", "unique_irs", "reduction")},
-                                      separators=(",", ":"))
-        image = commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR)
-    return {"image": ref, "id": image.id, "app": app.name, "version": app.version,
-            "configs": summary["configs"], "compile_jobs": summary["compile_jobs"],
-            "unique_irs": summary["unique_irs"], "reduction": summary["reduction"],
+    payload = app_payload(app)
+    digest = payload_hash(client, base, payload, "ir", *(configs or ["all"]))
+    found = cached(client, ref, digest)
+    reused = found is not None
+    if found is None:
+        with container(client, base, argv, environment=APP_ENV, working_dir=APP_DIR) as ctr:
+            ctr.put_archive("/", payload)
+            output = run_to_end(ctr, f"IR bundle build of {app.name}")
+            summary = _last_json(output)
+            labels = app_labels(app, "ir", toolchain_name(client, base))
+            labels[L.CONFIGS] = json.dumps(summary["configs"], separators=(",", ":"))
+            labels[L.BUNDLE] = json.dumps({k: summary[k] for k in
+                                           ("compile_jobs", "unique_irs", "reduction")},
+                                          separators=(",", ":"))
+            labels[L.CONTENT_HASH] = digest
+            found = str(commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR).id)
+    labels = L.labels_of(client.images.get(found).attrs)
+    bundle = json.loads(labels[L.BUNDLE])
+    return {"image": ref, "id": found, "app": app.name, "version": app.version,
+            "configs": json.loads(labels[L.CONFIGS]), **bundle,
+            "reused": reused,
             "seconds": round(time.perf_counter() - start, 1)}
 
 

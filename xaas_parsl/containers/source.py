@@ -5,11 +5,14 @@ points and a rewritten ``app.yaml`` under ``/xaas/app``, and this package under
 ``/opt/xaas/lib`` (so discovery, intersection and the build run inside with the same code).
 Nothing runs to make it: a container is created, the payload is put in as a tar stream with
 relative names and root ownership, and the container is committed with the ``org.xaas.*``
-labels. Deployment (``deploy.py``) then discovers, intersects and builds inside.
+labels. The image is cached by content: the hash of (base image ID, payload bytes) is a label,
+and a second build with nothing changed reuses the image. Deployment (``deploy.py``) then
+discovers, intersects and builds inside.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from pathlib import Path
@@ -19,7 +22,7 @@ import yaml
 
 import xaas_parsl
 from xaas_parsl.containers import labels as L
-from xaas_parsl.containers.engine import commit, connect, container, tar_of
+from xaas_parsl.containers.engine import commit, connect, container, has_image, tar_of
 from xaas_parsl.containers.images import require_base
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.fileio import load_yaml
@@ -28,6 +31,11 @@ if TYPE_CHECKING:
     import docker
 
 LIB = "/opt/xaas/lib"
+# The parts of this package that run inside containers (inside.py and what it imports): only
+# these are copied, so the image (and its content hash) does not change with unrelated code.
+INSIDE_PARTS = ("__init__.py", "errors.py", "fileio.py", "steps.py", "schemas", "descriptor",
+                "discovery", "intersection", "spec", "ir", "build", "containers/__init__.py",
+                "containers/inside.py")
 APP_DIR = "/xaas/app"
 # Inside app images: our package on the path, no bytecode written into committed layers.
 APP_ENV = {"PYTHONPATH": LIB, "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
@@ -44,12 +52,14 @@ def app_payload(app: AppDescriptor) -> bytes:
     data["specialization_points"] = "specialization-points.json"
     descriptor = yaml.safe_dump(data, sort_keys=False).encode("utf-8")
     package = Path(xaas_parsl.__file__).resolve().parent
-    return tar_of({
+    entries: dict[str, Path | bytes] = {
         "xaas/app/src": app.source,
         "xaas/app/specialization-points.json": app.spec_path,
         "xaas/app/app.yaml": descriptor,
-        "opt/xaas/lib/xaas_parsl": package,
-    })
+    }
+    for part in INSIDE_PARTS:
+        entries[f"opt/xaas/lib/xaas_parsl/{part}"] = package / part
+    return tar_of(entries)
 
 
 def tests_label(app: AppDescriptor) -> str:
@@ -76,9 +86,31 @@ def build_source_image(app: AppDescriptor, ref: str | None = None) -> dict[str, 
     start = time.perf_counter()
     base = require_base(client, "toolchain")
     ref = ref or L.source_ref(app.name, app.version)
-    with container(client, base, ["/bin/sh"]) as ctr:
-        ctr.put_archive("/", app_payload(app))
-        image = commit(ctr, ref, app_labels(app, "source", toolchain_name(client, base)),
-                       APP_ENV, ["/bin/sh"], APP_DIR)
-    return {"image": ref, "id": image.id, "app": app.name, "version": app.version,
-            "base": base, "seconds": round(time.perf_counter() - start, 1)}
+    payload = app_payload(app)
+    digest = payload_hash(client, base, payload, "source")
+    found = cached(client, ref, digest)
+    if found is None:
+        labels = app_labels(app, "source", toolchain_name(client, base))
+        labels[L.CONTENT_HASH] = digest
+        with container(client, base, ["/bin/sh"]) as ctr:
+            ctr.put_archive("/", payload)
+            found = str(commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR).id)
+        reused = False
+    else:
+        reused = True
+    return {"image": ref, "id": found, "app": app.name, "version": app.version, "base": base,
+            "reused": reused, "seconds": round(time.perf_counter() - start, 1)}
+
+
+def payload_hash(client: docker.DockerClient, base: str, payload: bytes, *extra: str) -> str:
+    """Content hash of an app image: the base image's ID, the payload bytes, the options."""
+    return L.content_hash({"base": client.images.get(base).id, "extra": list(extra),
+                           "payload": hashlib.sha256(payload).hexdigest()})
+
+
+def cached(client: docker.DockerClient, ref: str, digest: str) -> str | None:
+    """The ID of ``ref`` when it exists and was made from the same content, else ``None``."""
+    if not has_image(client, ref):
+        return None
+    image = client.images.get(ref)
+    return str(image.id) if L.labels_of(image.attrs).get(L.CONTENT_HASH) == digest else None
