@@ -25,12 +25,12 @@ class ShowcaseConfig:
     site: str = "local"
     app: str = "heat2d"
     deploy: str = "auto"           # auto: container when a Docker engine answers, else native
-    n: int = 256                   # heat2d grid (n x n) for the kernel timings
+    grid: int = 256                # heat2d grid (grid x grid) for the kernel timings
     steps: int = 100
     rounds: int = 5                # interleaved timing rounds per configuration
     flare_size: int = 8
     flare_granularity: int = 4
-    flare_n: int = 128             # the heat2d problem each flare worker solves
+    flare_grid: int = 128          # the heat2d grid each flare worker solves
     flare_steps: int = 20
     flow_benchmark: str = "620.func-invo"
     flow_size: str = "test"

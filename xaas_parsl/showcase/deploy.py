@@ -36,6 +36,23 @@ def engine_answers() -> tuple[bool, str]:
     return True, ""
 
 
+def bases_missing() -> list[str]:
+    """Base images (toolchain, runtime) the engine lacks: ``xaas images bootstrap`` makes them
+    (debootstrap, ~4 minutes the first time here, cached after)."""
+    from xaas_parsl.containers.engine import connect, has_image
+    from xaas_parsl.containers.images import base_images
+
+    client = connect(timeout=60)
+    return [img.ref for img in base_images().values() if not has_image(client, img.ref)]
+
+
+def bootstrap() -> list[dict[str, Any]]:
+    """Make the base images (``containers.images.bootstrap``)."""
+    from xaas_parsl.containers.images import bootstrap as make
+
+    return make()
+
+
 def deploy_native(app: AppDescriptor, configs: dict[str, str], builds: Path) -> dict[str, Any]:
     """Both configurations from one native IR bundle; the chosen one's tests run."""
     from xaas_parsl import steps

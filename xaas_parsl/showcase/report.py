@@ -105,8 +105,11 @@ def summary_markdown(report: dict[str, Any]) -> str:
         f"`{' '.join(conf['cmake_args'])}`. Why:", "",
         *[f"- {reason}" for reason in conf["choice"]["reasons"]], "",
         f"## Deployment: {dep['mode']}", "",
-        f"{dep['why']}. Chosen build: `{where}`; the app's own test "
-        f"{'passed' if dep['tests']['passed'] else 'FAILED'}.", "",
+        f"{dep['why'][:1].upper()}{dep['why'][1:]}. Chosen build: `{where}`; the app's own "
+        f"test {'passed' if dep['tests']['passed'] else 'FAILED'}"
+        + (" inside the deployed image. The timings and the flare ran the install trees copied "
+           "out of the deployed images, on the host." if dep["mode"] == "container" else "."),
+        "",
         "## Speedup over the portable build", "",
         f"**{fig['speedup']['speedup']:.2f}x**: median kernel time "
         f"{fig['speedup']['portable_median_s'] * 1e3:.2f} ms (portable "

@@ -84,10 +84,17 @@ def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig
     mode, why = "native", "deploy: native in the showcase config"
     if cfg.deploy != "native":
         ok, problem = dep.engine_answers()
-        if ok:
+        missing = dep.bases_missing() if ok else []
+        if ok and (not missing or cfg.deploy == "container"):
+            if missing:
+                dep.bootstrap()
             mode, why = "container", "a Docker engine answers"
         elif cfg.deploy == "container":
             raise ToolError(f"deploy: container, but {problem}")
+        elif ok:
+            why = (f"the Docker engine answers but lacks the base images {', '.join(missing)} "
+                   "(`xaas images bootstrap` makes them, ~4 min once; or --deploy container); "
+                   "fell back to native IR deployment")
         else:
             why = f"no container engine answers ({problem}); fell back to native IR deployment"
     if mode == "container":
@@ -126,8 +133,8 @@ def measure(deploy_file: str | Path, cfg: ShowcaseConfig, out: str | Path) -> di
     times: dict[str, list[float]] = {r: [] for r in roles}
     for index in range(cfg.rounds):
         for role in roles if index % 2 == 0 else roles[::-1]:
-            times[role].append(kernel_seconds(deps[role]["prefix"], cfg.n, cfg.steps))
-    record = {"step": "measure", "n": cfg.n, "steps": cfg.steps, "threads": 1,
+            times[role].append(kernel_seconds(deps[role]["prefix"], cfg.grid, cfg.steps))
+    record = {"step": "measure", "n": cfg.grid, "steps": cfg.steps, "threads": 1,
               "configurations": {r: deps[r]["config"] for r in roles}, "kernel_seconds": times}
     write_json(Path(out), _stamp(record, started))
     return record
@@ -156,7 +163,7 @@ def flare(deploy_file: str | Path, cfg: ShowcaseConfig, out: str | Path,
     started = time.time()
     prefix = load_json(Path(deploy_file))["deployments"]["chosen"]["prefix"]
     placement = Placement(cfg.flare_size, min(cfg.flare_granularity, cfg.flare_size))
-    args = (prefix, cfg.flare_n, cfg.flare_steps)
+    args = (prefix, cfg.flare_grid, cfg.flare_steps)
     if executor is None:
         with ProcessPoolExecutor(placement.packs,
                                  mp_context=multiprocessing.get_context("fork")) as pool:
@@ -171,7 +178,7 @@ def flare(deploy_file: str | Path, cfg: ShowcaseConfig, out: str | Path,
         where = f"Parsl executor {executor}" if isinstance(executor, str) else "an executor"
     timing = future.timing
     record = {"step": "flare", "size": cfg.flare_size, "granularity": placement.granularity,
-              "packs": placement.packs, "where": where, "n": cfg.flare_n,
+              "packs": placement.packs, "where": where, "n": cfg.flare_grid,
               "steps": cfg.flare_steps, "t0": timing.t0, "starts": list(timing.starts),
               "ends": list(timing.ends), "results": results}
     write_json(Path(out), _stamp(record, started))
