@@ -218,18 +218,27 @@ def add_ratios(rows: list[dict[str, Any]]) -> None:
                 row[f"lithops_over_flare_{key[:-2]}"] = lith[key] / max(row[key], 1e-9)
 
 
+def draw(cdfs: dict[tuple[str, int, int], list[float]], stem: str, width: int) -> list[Path]:
+    """One start-time CDF per size (log time axis: runners differ by orders of magnitude)."""
+    plots = []
+    for size in sorted({k[1] for k in cdfs}):
+        series = {f"{n} g={g}" if n == "flare" else n: v for (n, s, g), v in cdfs.items()
+                  if s == size}
+        plots.append(plot_cdf(series, RESULTS / f"{stem}_cdf_{size}.png", log_x=True,
+                              title=f"Starts of N={size} no-op workers, pools of {width}"))
+    return plots
+
+
 def report(rows: list[dict[str, Any]], cdfs: dict[tuple[str, int, int], list[float]],
            quick: bool, reps: int, width: int, as_json: bool) -> None:
     RESULTS.mkdir(exist_ok=True)
     stem = "burst_quick" if quick else "burst"
     lines = "".join(json.dumps(r) + "\n" for r in rows)
     (RESULTS / f"{stem}.jsonl").write_text(lines)
-    plots = []
-    for size in sorted({k[1] for k in cdfs}):
-        series = {f"{n} g={g}" if n == "flare" else n: v for (n, s, g), v in cdfs.items()
-                  if s == size}
-        plots.append(plot_cdf(series, RESULTS / f"{stem}_cdf_{size}.png",
-                              title=f"Start times, N={size}, warm pools of {width}"))
+    (RESULTS / f"{stem}_starts.json").write_text(json.dumps({"width": width, "series": [
+        {"runner": n, "size": size, "granularity": g, "starts_s": v}
+        for (n, size, g), v in cdfs.items()]}))
+    plots = draw(cdfs, stem, width)
     if as_json:
         sys.stdout.write(lines)
         return
@@ -273,7 +282,15 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="JSON Lines on stdout only")
     parser.add_argument("--reps", type=int, default=None,
                         help="repetitions per configuration (default 3 quick, 5 full)")
+    parser.add_argument("--plot-only", action="store_true",
+                        help="redraw the CDFs from the saved start times, measure nothing")
     args = parser.parse_args()
+    stem = "burst_quick" if args.quick else "burst"
+    if args.plot_only:
+        saved = json.loads((RESULTS / f"{stem}_starts.json").read_text())
+        draw({(r["runner"], r["size"], r["granularity"]): r["starts_s"]
+              for r in saved["series"]}, stem, saved["width"])
+        return
     reps = args.reps or (3 if args.quick else 5)
     err = Console(stderr=True)
     start = time.monotonic()

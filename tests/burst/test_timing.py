@@ -38,3 +38,5 @@ def test_summarize_start_spread_and_quantiles() -> None:
 def test_plot_cdf_writes_a_png(tmp_path: Path) -> None:
     out = plot_cdf({"a": [0.1, 0.2, 0.3], "b": [0.05]}, tmp_path / "cdf.png")
     assert out.read_bytes()[:4] == b"\x89PNG"
+    log = plot_cdf({"a": [0.001, 0.2, 30.0]}, tmp_path / "log.png", log_x=True)
+    assert log.read_bytes()[:4] == b"\x89PNG"

@@ -1,11 +1,12 @@
 """``flare``: launch N workers as one unit and get one future of their results.
 
-The driver starts a rendezvous (ZeroMQ ROUTER), submits one task per pack to the executor all
-at once, and folds the pack tasks into one ``FlareFuture``: a ``concurrent.futures.Future``, so
-Parsl apps accept it as a dependency like any AppFuture (the flare is one DAG node). The flare
-fails as a whole: the first failure (a worker's exception reported through the rendezvous, a
-pack task that died, a gang start that timed out) sets the future's exception and aborts every
-other pack; ``cancel()`` does the same on request.
+The driver starts a rendezvous (a ZeroMQ ROUTER, or lists on a Redis server), submits one task
+per pack to the executor all at once, and folds the pack tasks into one ``FlareFuture``: a
+``concurrent.futures.Future``, so Parsl apps accept it as a dependency like any AppFuture
+(``parsl_apps.flare_app`` makes it a DAG node of its own). The flare fails as a whole: the
+first failure (a worker's exception reported through the rendezvous, a pack task that died, a
+gang start that timed out) sets the future's exception and aborts every other pack;
+``cancel()`` does the same on request.
 """
 
 from __future__ import annotations

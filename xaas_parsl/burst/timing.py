@@ -87,8 +87,9 @@ class FlareTiming:
 
 
 def plot_cdf(series: Mapping[str, Sequence[float]], path: str | Path,
-             title: str = "Worker start times") -> Path:
-    """Write a CDF plot of start times (seconds after launch), one line per series."""
+             title: str = "Worker start times", log_x: bool = False) -> Path:
+    """Write a CDF plot of start times (seconds after launch), one line per series.
+    ``log_x``: logarithmic time axis, for series milliseconds and seconds apart."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -99,7 +100,9 @@ def plot_cdf(series: Mapping[str, Sequence[float]], path: str | Path,
         xs = sorted(values)
         ys = [(i + 1) / len(xs) for i in range(len(xs))]
         ax.step(xs, ys, where="post", label=label)
-    ax.set_xlabel("start time after launch (s)")
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel("start time after launch (s)" + (", log scale" if log_x else ""))
     ax.set_ylabel("fraction of workers started")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)

@@ -1,8 +1,8 @@
 """Transports that carry messages between packs of a flare.
 
 ``base`` holds the abstract interface and the in-process mailbox; each concrete transport is one
-module (``zmq`` now; a Redis transport would be another module implementing ``PackTransport``
-and ``Rendezvous``).
+module implementing ``PackTransport`` and ``Rendezvous``: ``zmq`` (the driver's ROUTER, the
+default) and ``redis`` (lists on a shared Redis server; its client is imported lazily).
 """
 
 from xaas_parsl.burst.transport.base import Mailbox, PackTransport, Rendezvous
