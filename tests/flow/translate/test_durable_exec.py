@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 
+from tests.flow.conftest import FUNCTIONS
 from tests.flow.translate.durable_run import run_durable
+from tests.flow.translate.gcp_cases import EVERYTHING, EVERYTHING_INPUTS
 from tests.flow.translate.harness import CASES, definition, run_local, serving
 from xaas_parsl.flow.load import load_workflow
 from xaas_parsl.flow.serve import FunctionServer
@@ -40,3 +42,20 @@ def test_replayed_orchestration_matches_local(case: str, stem: str, payload: Any
         assert "reserve_hotel" in (got.error or "")
     assert got.calls == expected.calls
     assert host.replays >= 2
+
+
+@pytest.mark.parametrize(("case", "payload"), EVERYTHING_INPUTS,
+                         ids=[c[0] for c in EVERYTHING_INPUTS])
+def test_every_state_type_replayed(case: str, payload: Any, tmp_path: Path) -> None:
+    """Switch, repeat, failure, loop, two-state map body (sub-orchestration per item),
+    two-state branch, map-rooted branch."""
+    source = tmp_path / "everything.json"
+    source.write_text(json.dumps(EVERYTHING))
+    expected = run_local(source, payload, FUNCTIONS)
+    with serving(FUNCTIONS) as srv:
+        emit_durable(load_workflow(source), lambda f: f, tmp_path / "app",
+                     url_for=lambda f: f"{srv.url}/{f}")
+        got, _ = run_durable(tmp_path / "app", payload, srv)
+    assert got.ok == expected.ok, got.error
+    assert json.loads(json.dumps(got.output)) == expected.output
+    assert got.calls == expected.calls

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.flow.conftest import FUNCTIONS
+from tests.flow.translate.gcp_cases import EVERYTHING, EVERYTHING_INPUTS
 from tests.flow.translate.gcp_run import run_emulated, translate
 from tests.flow.translate.harness import CASES, definition, run_local, serving
 from xaas_parsl.flow.serve import FunctionServer
@@ -35,3 +37,26 @@ def test_emulated_run_matches_local(case: str, stem: str, payload: Any, tmp_path
     if expected.ok:
         assert json.loads(json.dumps(got.output)) == expected.output
     assert got.calls == expected.calls
+
+
+@pytest.mark.parametrize(("case", "payload"), EVERYTHING_INPUTS,
+                         ids=[c[0] for c in EVERYTHING_INPUTS])
+def test_every_state_type_on_the_emulator(case: str, payload: Any, tmp_path: Path) -> None:
+    """Switch (string, number, kinds that differ), repeat, failure, loop, two-state map body,
+    two-state branch: SeBS's generator got each of these wrong (reference README §2.4)."""
+    source = tmp_path / "everything.json"
+    source.write_text(json.dumps(EVERYTHING))
+    expected = run_local(source, payload, FUNCTIONS)
+    with serving(FUNCTIONS) as srv:
+        got = run_emulated(translate(source, srv, tmp_path / "everything.yaml"), payload, srv)
+    assert got.ok == expected.ok, got.error
+    assert json.loads(json.dumps(got.output)) == expected.output
+    assert got.calls == expected.calls
+
+
+def test_trip_success_runs_no_compensation(tmp_path: Path, server: FunctionServer) -> None:
+    """SeBS never emitted ``next``: the success path fell through into the cancellations."""
+    stem, payload = next((s, p) for c, s, p in CASES if c == "trip-success")
+    got = run_emulated(translate(definition(stem), server, tmp_path / "t.yaml"), payload, server)
+    called = {func for func, _, _ in got.calls}
+    assert got.ok and called == {"reserve_hotel", "reserve_rental", "reserve_flight", "confirm"}

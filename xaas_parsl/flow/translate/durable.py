@@ -281,7 +281,8 @@ class _Gen:
                 [f"    {p!r}," for p in state.common_params] + [")"]
             return [*params, f"items = _items(payload, {state.array!r}, params)",
                     f"tasks = [{task} for item in items]",
-                    "results = yield context.task_all(tasks)",
+                    "# an empty task_all yields None in this SDK: an empty map is []",
+                    "results = (yield context.task_all(tasks)) if tasks else []",
                     f"payload = _set(payload, {state.result!r}, list(results))",
                     f"state = {nxt}"]
         if isinstance(state, Parallel):
