@@ -18,6 +18,7 @@ import pytest
 pytest.importorskip("globus_compute_endpoint")
 pytest.importorskip("responses")
 
+import globus_compute_sdk.sdk.executor as sdk_executor
 from globus_compute_sdk import Executor
 from globus_compute_sdk.serialize import ComputeSerializer
 
@@ -58,6 +59,11 @@ def test_flare_on_the_sdk_executor(service: FakeComputeService) -> None:
         results = future.result(timeout=180)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+        # The SDK keeps one result watcher per task group alive after shutdown; stop it while
+        # the broker and the fake are still up (else it reconnects to them at teardown).
+        watcher = sdk_executor._RESULT_WATCHERS.get(executor.task_group_id)
+        if watcher is not None:
+            watcher.shutdown(wait=True)
     assert sort.verify(results, 8, 100)
     assert future.timing.summary().size == 8
     # One function registered: the pack entry point, as the SDK serialised it.
