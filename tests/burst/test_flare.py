@@ -159,3 +159,22 @@ def test_submission_failure_is_a_flare_error() -> None:
     pool.shutdown()
     with pytest.raises(FlareError, match="cannot submit its packs: RuntimeError"):
         flare(workers.identity, 2, executor=pool)
+
+
+def test_redis_keys_are_removed_when_the_flare_ends(redis_url: str,
+                                                    pool: ProcessPoolExecutor) -> None:
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        assert flare(workers.every_collective, 7, 3, executor=pool, timeout=20,
+                     transport=redis_url).result(timeout=30)[0] == expected(0, 7)
+        with pytest.raises(FlareError):
+            flare(workers.raise_on_3, 6, 2, executor=pool, timeout=20,
+                  transport=redis_url).result(timeout=30)
+        deadline = time.monotonic() + 10  # the failed flare's packs end after its future
+        while client.keys("xaas-burst:*") and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.keys("xaas-burst:*") == []
+    finally:
+        client.close()
