@@ -16,6 +16,7 @@ from tests.flow.translate.durable_run import (
     run_durable,
 )
 from tests.flow.translate.harness import NINE, definition, serving
+from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import load_workflow
 from xaas_parsl.flow.translate.durable import emit_durable
 
@@ -89,3 +90,10 @@ def test_parallel_keys_by_branch_root_and_map_rooted_branch_runs_as_sub_orchestr
     text = (tmp_path / "function_app.py").read_text()
     assert "zip(['frequency', 'mutation_overlap'], results, strict=True)" in text
     assert "def branch_frequency_and_overlap_frequency(" in text
+
+
+def test_activity_name_must_be_an_identifier(tmp_path: Path) -> None:
+    wf = load_workflow(definition("640.selfish-detour"))
+    with pytest.raises(InputError, match="activity name 'measure-it'"):
+        emit_durable(wf, lambda f: f"{f}-it", tmp_path)
+    assert not (tmp_path / "function_app.py").exists()

@@ -36,6 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import write_atomic
 from xaas_parsl.flow.model import Call, Loop, Map, Parallel, Repeat, Scope, State, Switch, Task
 from xaas_parsl.flow.model import Workflow as FlowWorkflow
@@ -195,8 +196,8 @@ class _Gen:
     def activity(self, call: Call) -> str:
         name = self.activity_for(call.func_name)
         if not _IDENT.match(name):
-            raise ValueError(f"activity name {name!r} of function {call.func_name!r} is not a "
-                             "Python identifier")
+            raise InputError(f"activity name {name!r} of function {call.func_name!r} is not "
+                             "a Python identifier (the mapping's azure entry names a def)")
         self.activities[name] = call.func_name
         return name
 
