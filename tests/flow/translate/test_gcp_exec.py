@@ -60,3 +60,24 @@ def test_trip_success_runs_no_compensation(tmp_path: Path, server: FunctionServe
     got = run_emulated(translate(definition(stem), server, tmp_path / "t.yaml"), payload, server)
     called = {func for func, _, _ in got.calls}
     assert got.ok and called == {"reserve_hotel", "reserve_rental", "reserve_flight", "confirm"}
+
+
+@pytest.mark.parametrize("fail_times", [2, 5])
+def test_retry_on_the_emulator(fail_times: int, tmp_path: Path) -> None:
+    """``retry`` → ``try``/``retry`` with ``max_retries = max_attempts - 1``: three attempts in
+    all, like the local executor (the emulator waits its default 1 s between attempts: it reads
+    ``backoff.delay``, not Cloud Workflows' ``initial_delay``)."""
+    source = tmp_path / "retry.json"
+    source.write_text(json.dumps({"root": "r", "states": {"r": {
+        "type": "task", "func_name": "flaky",
+        "retry": {"max_attempts": 3, "interval_s": 0.1, "backoff_rate": 1.0}}}}))
+    local = run_local(source, {"counter": str(tmp_path / "local"), "fail_times": fail_times},
+                      FUNCTIONS)
+    with serving(FUNCTIONS) as srv:
+        got = run_emulated(translate(source, srv, tmp_path / "retry.yaml"),
+                           {"counter": str(tmp_path / "emu"), "fail_times": fail_times}, srv)
+    assert got.ok == local.ok == (fail_times < 3)
+    outcomes = sorted(ok for (_, _, ok), n in got.calls.items() for _ in range(n))
+    assert outcomes == sorted(ok for (_, _, ok), n in local.calls.items() for _ in range(n))
+    if got.ok:
+        assert got.output["calls"] == local.output["calls"] == 3

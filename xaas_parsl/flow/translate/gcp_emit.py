@@ -29,6 +29,7 @@ written to the shared list under the iteration's index (Cloud Workflows' documen
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -206,12 +207,24 @@ class _Emitter:
         wrapped: dict[str, Any] = {"try": call_step}
         if call.retry.max_attempts > 1:
             self.uses_retry = True
+            policy = call.retry
+            # the schema types the backoff fields as integers (seconds, factor)
+            initial = max(1, math.ceil(policy.interval_s))
+            multiplier = max(1, round(policy.backoff_rate))
+            if initial != policy.interval_s or multiplier != policy.backoff_rate:
+                self.warnings.append(
+                    f"function {call.func_name!r}: retry interval {policy.interval_s:g} s and "
+                    f"backoff {policy.backoff_rate:g} become {initial} s and {multiplier} "
+                    "(Cloud Workflows takes whole numbers)")
             wrapped["retry"] = {"predicate": expr(RETRY_PREDICATE),
-                                "max_retries": call.retry.max_attempts - 1,
-                                "backoff": {"initial_delay": call.retry.interval_s,
-                                            "max_delay": max(call.retry.delay(
-                                                call.retry.max_attempts - 1), 1.0),
-                                            "multiplier": call.retry.backoff_rate}}
+                                "max_retries": policy.max_attempts - 1,
+                                "backoff": {"initial_delay": initial,
+                                            # one above the longest wait: never binding
+                                            # (workflows-emulator stops retrying once its
+                                            # delay reaches max_delay)
+                                            "max_delay": initial * multiplier
+                                            ** (policy.max_attempts - 2) + 1,
+                                            "multiplier": multiplier}}
         return wrapped
 
     def map_steps(self, state: Map, nxt: str, path: str,

@@ -245,7 +245,7 @@ class _Parser:
             raise _Reject(name, line, "retry needs max_retries")
         backoff = spec.get("backoff") or {}
         out: dict[str, Any] = {"max_attempts": int(spec["max_retries"]) + 1}
-        if "initial_delay" in backoff:
+        if "initial_delay" in backoff:  # seconds (Cloud Workflows) = interval_s
             out["interval_s"] = float(backoff["initial_delay"])
         if "multiplier" in backoff:
             out["backoff_rate"] = float(backoff["multiplier"])
