@@ -23,7 +23,7 @@ from xaas_parsl.fileio import load_json
 
 WORKFLOW = REPO / "workflows" / "showcase"
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-SMALL = {"deploy": "native", "grid": "64", "steps": "20", "rounds": "3", "flare_size": "8",
+SMALL = {"deploy": "native", "grid": "128", "steps": "50", "rounds": "3", "flare_size": "8",
          "flare_granularity": "4", "flare_grid": "32", "flare_steps": "5", "flow_reps": "1"}
 
 

@@ -71,6 +71,7 @@ def test_committed_local_profile_is_the_generated_one() -> None:
 @pytest.mark.parametrize(("args", "needle"), [
     (["--site", "lumi"], "unknown site 'lumi': known sites are alps, ault, aurora, local"),
     (["--deploy", "native", "--config", "{cfg}"], "unknown showcase setting 'flare_sise'"),
+    (["--site", "alps"], "site alps needs an account to submit jobs: export XAAS_ACCOUNT="),
 ])
 def test_bad_input_is_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
     cfg = tmp_path / "bad.yaml"

@@ -96,6 +96,8 @@ def step_cmd(name: str, settings: str, system: Path | None, choice: Path | None,
         result = steps.flare(need(deployment, "deployment"), cfg, out)
     else:
         result = steps.flow(cfg, need(work, "work"), out)
+    if name == "deploy":  # the fallback to native is said where the user looks, too
+        click.echo(f"deploy: {result['mode']}: {result['why']}")
     click.echo(f"{name}: {out} ({len(json.dumps(result))} bytes)")
 
 

@@ -26,8 +26,8 @@ class ShowcaseConfig:
     app: str = "heat2d"
     deploy: str = "auto"           # auto: container when a Docker engine answers, else native
     grid: int = 256                # heat2d grid (grid x grid) for the kernel timings
-    steps: int = 100
-    rounds: int = 5                # interleaved timing rounds per configuration
+    steps: int = 200
+    rounds: int = 11               # interleaved timing rounds per configuration
     flare_size: int = 8
     flare_granularity: int = 4
     flare_grid: int = 128          # the heat2d grid each flare worker solves

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shlex
 import sys
 from pathlib import Path
 from typing import Any
 
 from parsl import bash_app, python_app
+from parsl.executors.errors import BadStateException
 
+from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.showcase.config import ShowcaseConfig
 from xaas_parsl.showcase.report import STEPS, write_report
+from xaas_parsl.sites.facts import ACCOUNT_ENV, load_site
 
 
 def step_files(out_dir: str | Path) -> dict[str, Path]:
@@ -69,6 +73,10 @@ def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
 
     from xaas_parsl.sites import config
 
+    site = load_site(cfg.site)
+    if site.account_required and not os.environ.get(ACCOUNT_ENV):
+        raise InputError(f"site {site.name} needs an account to submit jobs: export "
+                         f"{ACCOUNT_ENV}=<project>", cfg.site)
     logging.getLogger("parsl").propagate = False
     out = Path(out_dir).resolve()
     files = step_files(out)
@@ -85,7 +93,11 @@ def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
         measured = compute_node("measure", (str(files["deploy"]), cfg, str(files["measure"])),
                                 inputs=[deployed])
         for future in (found, chose, deployed, measured):  # the first failure, as raised
-            future.result()
+            try:
+                future.result()
+            except BadStateException as exc:  # e.g. the scheduler refused the block
+                raise ToolError(f"site {cfg.site}: the compute executor failed: "
+                                f"{exc}") from None
         from xaas_parsl.showcase import steps
 
         steps.flare(files["deploy"], cfg, files["flare"], executor="compute")

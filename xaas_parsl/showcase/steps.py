@@ -71,6 +71,25 @@ def choose(system_file: str | Path, cfg: ShowcaseConfig, out: str | Path) -> dic
     return record
 
 
+def deploy_mode(requested: str, engine_problem: str | None, missing_bases: list[str]
+                ) -> tuple[str, str]:
+    """``(mode, why)`` of the deployment: ``container`` or ``native`` and the sentence the
+    report and the CLI show. ``engine_problem`` is None when a Docker engine answers."""
+    if requested == "native":
+        return "native", "deploy: native in the showcase config"
+    if engine_problem is None and (not missing_bases or requested == "container"):
+        return "container", "a Docker engine answers: deployed from the app's IR container"
+    if requested == "container":
+        raise ToolError(f"deploy: container, but {engine_problem}")
+    if engine_problem is None:
+        return "native", (f"the Docker engine answers but lacks the base images "
+                          f"{', '.join(missing_bases)} (`xaas images bootstrap` makes them, "
+                          "~4 min once; or --deploy container); fell back to native IR "
+                          "deployment")
+    return "native", (f"no container engine answers ({engine_problem}); fell back to native "
+                      "IR deployment")
+
+
 def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig,
            builds: str | Path, out: str | Path) -> dict[str, Any]:
     """XaaS deployment of the chosen and the portable configuration (``showcase.deploy``)."""
@@ -81,22 +100,15 @@ def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig
     choice = load_json(Path(choice_file))
     configs = {"chosen": choice["configuration"], "portable": choice["portable"]}
     where = Path(builds).resolve()
-    mode, why = "native", "deploy: native in the showcase config"
+    problem: str | None = "not asked (deploy: native)"
+    missing: list[str] = []
     if cfg.deploy != "native":
-        ok, problem = dep.engine_answers()
+        ok, text = dep.engine_answers()
+        problem = None if ok else text
         missing = dep.bases_missing() if ok else []
-        if ok and (not missing or cfg.deploy == "container"):
-            if missing:
-                dep.bootstrap()
-            mode, why = "container", "a Docker engine answers"
-        elif cfg.deploy == "container":
-            raise ToolError(f"deploy: container, but {problem}")
-        elif ok:
-            why = (f"the Docker engine answers but lacks the base images {', '.join(missing)} "
-                   "(`xaas images bootstrap` makes them, ~4 min once; or --deploy container); "
-                   "fell back to native IR deployment")
-        else:
-            why = f"no container engine answers ({problem}); fell back to native IR deployment"
+    mode, why = deploy_mode(cfg.deploy, problem, missing)
+    if mode == "container" and missing:
+        dep.bootstrap()
     if mode == "container":
         system_native = where / "system.json"
         write_json(system_native, load_json(Path(system_file))["system"])
