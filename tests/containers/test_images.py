@@ -87,16 +87,17 @@ def test_prune_removes_deployed_image_whose_source_is_gone(engine: Any,
 
     runtime_id = engine.images.get(bases["runtime"]).id
     made = {}
+    app = "xaas-prune-test"  # prune only this app's images: the engine may be shared
     for name, source in (("orphan", "sha256:" + "0" * 64), ("kept", runtime_id)):
-        ref = f"xaas-prune-test:{name}"
+        ref = f"{app}:{name}"
         with container(engine, bases["runtime"], ["/bin/true"]) as ctr:
-            commit(ctr, ref, {L.KIND: "deployed", L.FROM_IMAGE: source}, {}, None)
+            commit(ctr, ref, {L.KIND: "deployed", L.APP: app, L.FROM_IMAGE: source}, {}, None)
         made[name] = ref
     try:
-        listed = {r["image"] for r in prune(dry_run=True)}
+        listed = {r["image"] for r in prune(dry_run=True, app=app)}
         assert made["orphan"] in listed and made["kept"] not in listed
         assert has_image(engine, made["orphan"])  # dry run removed nothing
-        removed = {r["image"] for r in prune()}
+        removed = {r["image"] for r in prune(app=app)}
         assert made["orphan"] in removed
         assert not has_image(engine, made["orphan"]) and has_image(engine, made["kept"])
     finally:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 
 from xaas_parsl.cli.output import emit_json
 from xaas_parsl.descriptor.app import load_app
@@ -44,7 +45,9 @@ def source_build_cmd(app_file: Path, tag: str | None, as_json: bool) -> None:
     """Make the source container of APP_FILE (source, spec points, toolchain)."""
     from xaas_parsl.containers.source import build_source_image
 
-    _say(build_source_image(load_app(app_file), tag), as_json)
+    with Console(stderr=True).status("Building the source container…"):
+        data = build_source_image(load_app(app_file), tag)
+    _say(data, as_json)
 
 
 @ir_group.command("build")
@@ -60,7 +63,8 @@ def ir_build_cmd(app_file: Path, configs: str | None, jobs: int, tag: str | None
     from xaas_parsl.containers.ir_image import build_ir_image
 
     names = [c.strip() for c in configs.split(",") if c.strip()] if configs else None
-    data = build_ir_image(load_app(app_file), names, jobs, tag)
+    with Console(stderr=True).status("Building the IR bundle inside a toolchain container…"):
+        data = build_ir_image(load_app(app_file), names, jobs, tag)
     if as_json:
         emit_json(data, None)
     else:
@@ -74,9 +78,11 @@ def _deploy(image: str, mode: str, system: Path | None, config: str | None, jobs
     from xaas_parsl.containers.deploy import deploy_image, run_image_tests
     from xaas_parsl.errors import ToolError
 
-    data = deploy_image(image, mode, system, config, jobs)
-    if test:
-        data["tests"] = run_image_tests(data["image"])
+    with Console(stderr=True).status(f"Deploying {image} (plan, build/lower inside, lean "
+                                     "image)…"):
+        data = deploy_image(image, mode, system, config, jobs)
+        if test:
+            data["tests"] = run_image_tests(data["image"])
     _say(data, as_json)
     if test and not as_json:
         for row in data["tests"]["tests"]:

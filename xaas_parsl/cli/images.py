@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import click
+from rich.console import Console
 
 from xaas_parsl.cli.output import emit_json
 from xaas_parsl.containers.images import bootstrap
@@ -21,7 +22,9 @@ def images_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
 def bootstrap_cmd(mirror: str | None, force: bool, as_json: bool) -> None:
     """Build (or reuse) the toolchain and runtime base images in the Docker engine."""
-    done = bootstrap(mirror, force)
+    with Console(stderr=True).status("Bootstrapping the base images (debootstrap from the "
+                                     "Debian mirror: minutes the first time, cached after)…"):
+        done = bootstrap(mirror, force)
     if as_json:
         emit_json(done, None)
         return
@@ -33,10 +36,11 @@ def bootstrap_cmd(mirror: str | None, force: bool, as_json: bool) -> None:
 
 @images_group.command("prune")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed.")
+@click.option("--app", default=None, help="Only images of this app (label org.xaas.app).")
 @click.option("--json", "as_json", is_flag=True, help="Print the removed images as JSON.")
-def prune_cmd(dry_run: bool, as_json: bool) -> None:
+def prune_cmd(dry_run: bool, app: str | None, as_json: bool) -> None:
     """Remove deployed images no longer referenced (superseded, or whose source is gone)."""
-    removed = prune(dry_run=dry_run)
+    removed = prune(dry_run=dry_run, app=app)
     if as_json:
         emit_json(removed, None)
         return

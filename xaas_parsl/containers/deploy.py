@@ -89,7 +89,7 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         if not reused:
             built, install = _build_inside(ctr, mode, plan, jobs, labels[L.APP])
     if reused:  # the seconds include removing the container (vfs: a full copy to delete)
-        return {**result, "reused": True, "build_s": 0.0,
+        return {**result, "reused": True, "build_s": 0.0, "lowered": None,
                 "seconds": round(time.perf_counter() - start, 2)}
     build_s = time.perf_counter() - planned
     new_labels = L.deployed_labels(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from typing import Any
 
 from xaas_parsl.containers import labels as L
@@ -45,7 +46,9 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
     found = cached(client, ref, digest)
     reused = found is not None
     if found is None:
-        with container(client, base, argv, environment=APP_ENV, working_dir=APP_DIR) as ctr:
+        with container(client, base, argv, environment=APP_ENV, working_dir=APP_DIR,
+                       name=f"xaas-ir-build-{L.repo_name(app.name)}-{uuid.uuid4().hex[:8]}"
+                       ) as ctr:
             ctr.put_archive("/", payload)
             output = run_to_end(ctr, f"IR bundle build of {app.name}")
             summary = _last_json(output)

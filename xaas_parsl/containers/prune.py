@@ -16,10 +16,12 @@ from xaas_parsl.containers import labels as L
 from xaas_parsl.containers.engine import connect
 
 
-def prune_plan(images: list[dict[str, Any]], in_use: set[str]) -> list[dict[str, str]]:
+def prune_plan(images: list[dict[str, Any]], in_use: set[str],
+               existing: set[str] | None = None) -> list[dict[str, str]]:
     """What to remove from ``docker inspect``-like image dicts (pure: ``Id``, ``RepoTags``,
-    ``Config.Labels``); images whose ID is in ``in_use`` are kept."""
-    ids = {img["Id"] for img in images}
+    ``Config.Labels``); images whose ID is in ``in_use`` are kept. ``existing``: IDs of all
+    images in the engine (default: those of ``images``)."""
+    ids = {img["Id"] for img in images} | (existing or set())
     out: list[dict[str, str]] = []
     changed = True
     while changed:  # removing an untagged source image orphans what was deployed from it
@@ -44,15 +46,17 @@ def prune_plan(images: list[dict[str, Any]], in_use: set[str]) -> list[dict[str,
     return out
 
 
-def prune(dry_run: bool = False) -> list[dict[str, str]]:
-    """Remove (or with ``dry_run`` only list) unreferenced xaas images."""
+def prune(dry_run: bool = False, app: str | None = None) -> list[dict[str, str]]:
+    """Remove (or with ``dry_run`` only list) unreferenced xaas images (of ``app`` only)."""
     client = connect()
-    images = [img.attrs for img in client.images.list(all=False, filters={"label": L.KIND})]
-    dangling = client.images.list(filters={"dangling": True, "label": L.KIND})
+    label = f"{L.APP}={app}" if app else L.KIND
+    images = [img.attrs for img in client.images.list(all=False, filters={"label": label})]
+    dangling = client.images.list(filters={"dangling": True, "label": label})
     seen = {i["Id"] for i in images}
     images += [img.attrs for img in dangling if img.attrs["Id"] not in seen]
     in_use = {str(c.attrs.get("Image")) for c in client.containers.list(all=True)}
-    plan = prune_plan(images, in_use)
+    existing = {str(img.id) for img in client.images.list(all=True)}
+    plan = prune_plan(images, in_use, existing)
     if not dry_run:
         for row in plan:
             img = client.images.get(row["id"])
