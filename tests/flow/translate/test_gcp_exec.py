@@ -8,6 +8,9 @@ failing paths): same final payload (or a failure likewise), same multiset of fun
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,7 @@ import pytest
 from tests.flow.conftest import FUNCTIONS
 from tests.flow.translate.gcp_cases import EVERYTHING, EVERYTHING_INPUTS
 from tests.flow.translate.gcp_run import run_emulated, translate
-from tests.flow.translate.harness import CASES, definition, run_local, serving
+from tests.flow.translate.harness import CASES, definition, run_local, served_calls, serving
 from xaas_parsl.flow.serve import FunctionServer
 
 
@@ -81,3 +84,23 @@ def test_retry_on_the_emulator(fail_times: int, tmp_path: Path) -> None:
     assert outcomes == sorted(ok for (_, _, ok), n in local.calls.items() for _ in range(n))
     if got.ok:
         assert got.output["calls"] == local.output["calls"] == 3
+
+
+@pytest.mark.parametrize("case", ["620.func-invo", "trip-success", "trip-confirm"])
+def test_emulator_cli_runs_the_file_unmodified(case: str, tmp_path: Path,
+                                               server: FunctionServer) -> None:
+    """The emulator's own CLI (``workflows-emulator --source F run --data JSON``, a separate
+    process, no corrections) on translations without parallel steps."""
+    stem, payload = next((s, p) for c, s, p in CASES if c == case)
+    expected = run_local(definition(stem), payload)
+    yaml_file = translate(definition(stem), server, tmp_path / f"{stem}.yaml")
+    cli = Path(sys.executable).with_name("workflows-emulator")
+    server.take_calls()
+    done = subprocess.run([str(cli), "--source", str(yaml_file), "--loglevel", "ERROR", "run",
+                           "--data", json.dumps(payload)], capture_output=True, text=True,
+                          timeout=120, check=False, cwd=tmp_path,
+                          env={**os.environ, "GOOGLE_CLOUD_WORKFLOW_EXECUTION_ID": "cli-run"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == expected.output
+    assert served_calls(server.take_calls()) == expected.calls
+
