@@ -51,6 +51,8 @@ NEEDS = {"SSE42": {"sse4_2"}, "AVX2": {"avx2", "fma", "f16c", "bmi2"},
          "AVX512_VNNI_BF16": {"avx512f", "avx512_vnni", "avx512_bf16"}}
 PERF_RE = re.compile(r"^\s*(MUL_MAT\(.*\)):\s+(\d+) runs -\s+([0-9.]+) us/run - .*?"
                      r"([0-9.]+) ([kMGT])FLOPS", re.MULTILINE)
+# A 4096x14336 weight (llama-3-8B FFN) in four storage types, one and eight tokens.
+PERF_FILTER = r"type_a=(f16|q4_0|q8_0|q4_K),type_b=f32,m=4096,n=(1|8),k=14336,bs=\[1,1\]"
 ANSI_RE = re.compile(r"\x1b\[[0-9;]*m")
 SCALE = {"k": 1e-6, "M": 1e-3, "G": 1.0, "T": 1e3}
 console = Console(stderr=True)
@@ -114,20 +116,45 @@ class State:
 
 
 def run_tests(prefix: Path) -> dict[str, Any]:
-    """``test-quantize-fns`` from an install prefix: exit status and its last line."""
-    proc = subprocess.run([str(prefix / "bin" / "test-quantize-fns")], capture_output=True,
-                          text=True, check=False, timeout=600)
-    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
-    return {"returncode": proc.returncode, "passed": proc.returncode == 0,
-            "last_line": lines[-1] if lines else ""}
+    """``test-quantize-fns -v`` from an install prefix: exit status, checks that said ``ok``
+    and its ``N tests failed`` summary line."""
+    proc = subprocess.run([str(prefix / "bin" / "test-quantize-fns"), "-v"],
+                          capture_output=True, text=True, check=False, timeout=600)
+    out = proc.stdout + proc.stderr
+    failed = re.search(r"^(\d+) tests failed", out, re.MULTILINE)
+    return {"returncode": proc.returncode, "checks_ok": len(re.findall(r": +ok \(", out)),
+            "failed": int(failed.group(1)) if failed else None,
+            "passed": proc.returncode == 0 and failed is not None and failed.group(1) == "0"}
+
+
+Runs = dict[str, list[dict[str, tuple[float, float]]]]
+
+
+def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], rounds: int,
+                 filt: str | None) -> Runs:
+    """Interleaved perf rounds (the order alternates), cached in ``cache`` per filter and
+    round count: its own file, so it can run while another process is still building."""
+    key = f"{filt}|{rounds}"
+    if cache.is_file() and (cached := load_json(cache)).get("key") == key:
+        console.print("[dim]perf: measured before[/]")
+        return {k: [{c: (v[0], v[1]) for c, v in run.items()} for run in runs]
+                for k, runs in cached["runs"].items()}
+    runs: Runs = {k: [] for k in labels}
+    for r in range(rounds):
+        for label in (labels if r % 2 == 0 else labels[::-1]):
+            console.print(f"perf round {r + 1}/{rounds}: {label}")
+            runs[label].append(run_perf(installs[label] / "bin" / "test-backend-ops", filt))
+    write_json(cache, {"key": key, "runs": runs})
+    return runs
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/xaas-ir-llama"))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--filter", default=None,
-                        help="test-backend-ops -p regex on the MUL_MAT cases (default: all)")
+    parser.add_argument("--filter", default=PERF_FILTER,
+                        help="test-backend-ops -p regex on the MUL_MAT cases ('' = all ~400, "
+                             "hours on 2 cores; default: 8 llama-8B-sized cases)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
     parser.add_argument("--fresh", action="store_true", help="Redo every phase.")
     parser.add_argument("--cached-only", action="store_true",
@@ -173,12 +200,7 @@ def main() -> None:
             tests[label] = run_tests(installs[label])
         console.print(f"test-quantize-fns {label}: {tests[label]}")
     perf_labels = ["ir-AVX512", "native-AVX512"]
-    runs: dict[str, list[dict[str, tuple[float, float]]]] = {k: [] for k in perf_labels}
-    for r in range(args.rounds):  # alternate which build runs first
-        for label in (perf_labels if r % 2 == 0 else perf_labels[::-1]):
-            console.print(f"perf round {r + 1}/{args.rounds}: {label}")
-            runs[label].append(run_perf(installs[label] / "bin" / "test-backend-ops",
-                                        args.filter))
+    runs = measure_perf(work / "perf.json", installs, perf_labels, args.rounds, args.filter)
     cases = sorted(set.intersection(*(set(x) for v in runs.values() for x in v)))
     per_case: dict[str, dict[str, float]] = {}
     for case in cases:
