@@ -22,7 +22,6 @@ Recognised (``P`` is the payload variable, ``payload`` in our output):
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,64 +31,14 @@ import yaml
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
-
-_EXPR = re.compile(r"^\$\{(.*)\}$", re.S)
-_SEGMENT = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*("(?:[^"\\]|\\.)*"|\d+)\s*\]')
-_TYPED = re.compile(r"^get_type\((?P<left>.+?)\) (?:==|in) .+? and (?P=left) "
-                    r"(?P<op><=|>=|==|!=|<|>) (?P<val>.+)$", re.S)
-_PLAIN = re.compile(r"^(?P<left>[A-Za-z_]\S*?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<val>.+)$", re.S)
-
-
-class _Reject(Exception):
-    def __init__(self, step: str, line: int | None, problem: str) -> None:
-        where = f" (line {line})" if line else ""
-        super().__init__(f"step {step!r}{where}: {problem}")
-
-
-def _inner(value: Any) -> str | None:
-    """The code of ``${...}``, or None for a literal."""
-    if isinstance(value, str):
-        match = _EXPR.match(value.strip())
-        if match:
-            return match.group(1).strip()
-    return None
-
-
-def model_path(code: str, root: str) -> str | None:
-    """``root["a"].b[0]`` → ``"a.b.0"``; None when ``code`` is not a path under ``root``."""
-    if not code.startswith(root):
-        return None
-    rest, parts = code[len(root):], []
-    while rest:
-        match = _SEGMENT.match(rest)
-        if not match:
-            return None
-        parts.append(match.group(1) or (json.loads(match.group(2))
-                                        if match.group(2).startswith('"') else match.group(2)))
-        rest = rest[match.end():]
-    return ".".join(str(p) for p in parts) if parts else None
-
-
-class _Composer:
-    """YAML → plain data, remembering each mapping's line (PyYAML nodes carry marks)."""
-
-    def __init__(self) -> None:
-        self.lines: dict[int, int] = {}
-
-    def build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            out: dict[Any, Any] = {}
-            for key_node, value_node in node.value:
-                key = self.build(key_node)
-                if key in out:
-                    raise InputError(f"duplicate key {key!r} at line "
-                                     f"{key_node.start_mark.line + 1}")
-                out[key] = self.build(value_node)
-            self.lines[id(out)] = node.start_mark.line + 1
-            return out
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(v) for v in node.value]
-        return yaml.SafeLoader(" ").construct_object(node)
+from xaas_parsl.flow.translate.gcp_syntax import (
+    PLAIN,
+    TYPED,
+    Composer,
+    Reject,
+    expr_code,
+    model_path,
+)
 
 
 @dataclass
@@ -115,16 +64,16 @@ class _Parser:
             if len(bodies) == 2 and bodies[0].get("call") == "http.post" \
                     and "return" in bodies[1]:
                 result = bodies[0].get("result")
-                if _inner(bodies[1]["return"]) == f"{result}.body.payload":
+                if expr_code(bodies[1]["return"]) == f"{result}.body.payload":
                     self.callers.add(name)
 
     def func(self, url: Any, step: str, line: int | None) -> str:
-        if not isinstance(url, str) or _inner(url) is not None:
-            raise _Reject(step, line, "the function URL must be a literal string")
+        if not isinstance(url, str) or expr_code(url) is not None:
+            raise Reject(step, line, "the function URL must be a literal string")
         try:
             return self.func_for_url(url)
         except (InputError, KeyError, ValueError) as exc:
-            raise _Reject(step, line, f"unknown function endpoint {url!r} ({exc})") from None
+            raise Reject(step, line, f"unknown function endpoint {url!r} ({exc})") from None
 
     def call_of(self, body: dict[str, Any], step: str, want_result: bool | None,
                 payload_expr: str | None = None) -> tuple[str, dict[str, Any] | None]:
@@ -134,53 +83,53 @@ class _Parser:
         target, args = body.get("call"), body.get("args") or {}
         expected = payload_expr or self.payload
         if target in self.callers:
-            if _inner(args.get("payload")) != expected:
-                raise _Reject(step, line, f"the call must pass ${{{expected}}} as payload")
+            if expr_code(args.get("payload")) != expected:
+                raise Reject(step, line, f"the call must pass ${{{expected}}} as payload")
             self.check_result(body, step, line, want_result)
             return self.func(args.get("url"), step, line), None
         if target == "http.post":
             sent = (args.get("body") or {}) if isinstance(args.get("body"), dict) else {}
-            if _inner(sent.get("payload")) != expected or "request_id" not in sent:
-                raise _Reject(step, line, "http.post must send {payload: ${" + expected +
+            if expr_code(sent.get("payload")) != expected or "request_id" not in sent:
+                raise Reject(step, line, "http.post must send {payload: ${" + expected +
                               "}, request_id: ...} as body")
             return self.func(args.get("url"), step, line), body
-        raise _Reject(step, line, f"unsupported call {target!r} (functions are called with "
+        raise Reject(step, line, f"unsupported call {target!r} (functions are called with "
                       "http.post or a subworkflow wrapping it)")
 
     def check_result(self, body: dict[str, Any], step: str, line: int | None,
                      want: bool | None) -> None:
         if want is True and body.get("result") != self.payload:
-            raise _Reject(step, line, f"the call's result must be {self.payload!r}")
+            raise Reject(step, line, f"the call's result must be {self.payload!r}")
         if want is False and "result" in body:
-            raise _Reject(step, line, "a loop's call keeps no result")
+            raise Reject(step, line, "a loop's call keeps no result")
 
     # -- scopes -----------------------------------------------------------------------------
     def scope(self, steps: list[Any], where: str) -> dict[str, Any]:
         if not isinstance(steps, list) or not steps:
-            raise _Reject(where, None, "expected a non-empty steps list")
+            raise Reject(where, None, "expected a non-empty steps list")
         named: dict[str, dict[str, Any]] = {}
         order: list[str] = []
         for item in steps:
             if not isinstance(item, dict) or len(item) != 1:
-                raise _Reject(where, self.line(item), "a step is a mapping with one name")
+                raise Reject(where, self.line(item), "a step is a mapping with one name")
             (name, body), = item.items()
             if not isinstance(body, dict):
-                raise _Reject(str(name), self.line(item), "a step body must be a mapping")
+                raise Reject(str(name), self.line(item), "a step body must be a mapping")
             named[str(name)] = body
             order.append(str(name))
         returns = {n for n, b in named.items()
-                   if "return" in b and _inner(b["return"]) == self.payload}
+                   if "return" in b and expr_code(b["return"]) == self.payload}
         states: dict[str, Any] = {}
         consumed: set[str] = set(returns)
 
         def target(name: str, body: dict[str, Any], field_: str = "next") -> str | None:
             nxt = body.get(field_)
             if nxt is None:
-                raise _Reject(name, self.line(body), f"no explicit {field_!r}")
+                raise Reject(name, self.line(body), f"no explicit {field_!r}")
             if nxt in returns or nxt == "end":
                 return None
             if nxt not in named:
-                raise _Reject(name, self.line(body), f"next target {nxt!r} is not a step of "
+                raise Reject(name, self.line(body), f"next target {nxt!r} is not a step of "
                               "this scope")
             return str(nxt)
 
@@ -195,7 +144,7 @@ class _Parser:
         for name, state in states.items():  # helpers' names must not be jump targets
             for key in ("next", "failure", "default"):
                 if state.get(key) is not None and state[key] not in states:
-                    raise _Reject(name, self.line(named[name]),
+                    raise Reject(name, self.line(named[name]),
                                   f"{key} target {state[key]!r} is part of another construct")
         return {"root": first, "states": states}
 
@@ -217,7 +166,7 @@ class _Parser:
         if "assign" in body:
             return self.fan_out(name, body, named, target)
         construct = next(iter(body), "empty step")
-        raise _Reject(name, line, f"unsupported construct {construct!r}")
+        raise Reject(name, line, f"unsupported construct {construct!r}")
 
     @staticmethod
     def with_next(state: dict[str, Any], nxt: str | None) -> dict[str, Any]:
@@ -233,8 +182,8 @@ class _Parser:
         body = named.get(str(unwrap)) if unwrap else None
         assign = body.get("assign") if body else None
         if not result or not isinstance(assign, list) or len(assign) != 1 \
-                or _inner(assign[0].get(self.payload)) != f"{result}.body.payload":
-            raise _Reject(name, self.line(post), f"http.post must be followed (next) by a step "
+                or expr_code(assign[0].get(self.payload)) != f"{result}.body.payload":
+            raise Reject(name, self.line(post), f"http.post must be followed (next) by a step "
                           f"assigning {self.payload}: ${{{result}.body.payload}}")
         assert body is not None
         return self.with_next({"type": "task", "func_name": func},
@@ -242,7 +191,7 @@ class _Parser:
 
     def retry(self, name: str, spec: Any, line: int | None) -> dict[str, Any]:
         if not isinstance(spec, dict) or "max_retries" not in spec:
-            raise _Reject(name, line, "retry needs max_retries")
+            raise Reject(name, line, "retry needs max_retries")
         backoff = spec.get("backoff") or {}
         out: dict[str, Any] = {"max_attempts": int(spec["max_retries"]) + 1}
         if "initial_delay" in backoff:  # seconds (Cloud Workflows) = interval_s
@@ -256,10 +205,10 @@ class _Parser:
         line = self.line(body)
         inner = body["try"]
         if not isinstance(inner, dict) or "call" not in inner:
-            raise _Reject(name, line, "try must wrap one function call")
+            raise Reject(name, line, "try must wrap one function call")
         func, post = self.call_of(inner, name, True)
         if post is not None:
-            raise _Reject(name, line, "inside try, call the function through a subworkflow "
+            raise Reject(name, line, "inside try, call the function through a subworkflow "
                           "(result: payload)")
         state: dict[str, Any] = {"type": "task", "func_name": func}
         if "retry" in body:
@@ -269,7 +218,7 @@ class _Parser:
             first = next(iter(handler[0].values())) if isinstance(handler, list) and handler \
                 and isinstance(handler[0], dict) else None
             if not isinstance(first, dict) or set(first) != {"next"}:
-                raise _Reject(name, line, "except must jump (next) to the failure state")
+                raise Reject(name, line, "except must jump (next) to the failure state")
             state["failure"] = target(name, first)
         return self.with_next(state, target(name, body))
 
@@ -278,38 +227,38 @@ class _Parser:
         line, spec = self.line(body), body["for"]
         steps = spec.get("steps") if isinstance(spec, dict) else None
         if not isinstance(steps, list) or len(steps) != 1:
-            raise _Reject(name, line, "a for loop must hold exactly one call step")
+            raise Reject(name, line, "a for loop must hold exactly one call step")
         (inner_name, inner), = steps[0].items()
         value = spec.get("value")
         if "range" in spec:
             bounds = spec["range"]
             if not (isinstance(bounds, list) and len(bounds) == 2 and bounds[0] == 1
                     and isinstance(bounds[1], int)):
-                raise _Reject(name, line, "repeat is for: {range: [1, N]}")
+                raise Reject(name, line, "repeat is for: {range: [1, N]}")
             func, _ = self.call_of(inner, str(inner_name), True)
             return self.with_next({"type": "repeat", "func_name": func, "count": bounds[1]},
                                   target(name, body))
-        array = model_path(_inner(spec.get("in")) or "", self.payload)
+        array = model_path(expr_code(spec.get("in")) or "", self.payload)
         if array is None or not value:
-            raise _Reject(name, line, f"a loop iterates over a path of {self.payload}")
+            raise Reject(name, line, f"a loop iterates over a path of {self.payload}")
         func, _ = self.call_of(inner, str(inner_name), False, payload_expr=str(value))
         return self.with_next({"type": "loop", "func_name": func, "array": array},
                               target(name, body))
 
     def case(self, name: str, cond: Any, line: int | None) -> tuple[str, str, Any]:
-        code = _inner(cond) or ""
-        match = _TYPED.match(code) or _PLAIN.match(code)
+        code = expr_code(cond) or ""
+        match = TYPED.match(code) or PLAIN.match(code)
         path = model_path(match.group("left").strip(), self.payload) if match else None
         if match is None or path is None:
-            raise _Reject(name, line, f"unsupported switch condition {cond!r} (use "
+            raise Reject(name, line, f"unsupported switch condition {cond!r} (use "
                           f"${{{self.payload}.a.b <op> <literal>}})")
         try:
             val = json.loads(match.group("val").strip())
         except json.JSONDecodeError:
-            raise _Reject(name, line, f"switch value {match.group('val')!r} is not a "
+            raise Reject(name, line, f"switch value {match.group('val')!r} is not a "
                           "literal (quote strings)") from None
         if isinstance(val, bool) or not isinstance(val, int | float | str):
-            raise _Reject(name, line, "switch values are numbers or strings")
+            raise Reject(name, line, "switch values are numbers or strings")
         return path, match.group("op"), val
 
     def switch(self, name: str, body: dict[str, Any],
@@ -317,16 +266,16 @@ class _Parser:
         line, cases = self.line(body), []
         for case in body["switch"]:
             if not isinstance(case, dict) or set(case) != {"condition", "next"}:
-                raise _Reject(name, self.line(case) or line,
+                raise Reject(name, self.line(case) or line,
                               "each switch case is {condition, next}")
             var, op, val = self.case(name, case["condition"], self.line(case) or line)
             nxt = target(name, case)
             if nxt is None:
-                raise _Reject(name, line, "a switch case cannot end the scope")
+                raise Reject(name, line, "a switch case cannot end the scope")
             cases.append({"var": var, "op": op, "val": val, "next": nxt})
         default = target(name, body)
         if default is None:
-            raise _Reject(name, line, "a switch needs a next step as its default")
+            raise Reject(name, line, "a switch needs a next step as its default")
         return {"type": "switch", "cases": cases, "default": default}
 
     def fan_out(self, name: str, body: dict[str, Any], named: dict[str, dict[str, Any]],
@@ -336,14 +285,14 @@ class _Parser:
         run_name = body.get("next")
         run = named.get(str(run_name)) if run_name else None
         if run is None or "parallel" not in run:
-            raise _Reject(name, line, "unsupported construct 'assign' (only the set-up step "
+            raise Reject(name, line, "unsupported construct 'assign' (only the set-up step "
                           "of a map or parallel is recognised)")
         par = run["parallel"]
         store_name = run.get("next")
         store = named.get(str(store_name)) if store_name else None
         if store is None or not isinstance(store.get("assign"), list) \
                 or len(store["assign"]) != 1:
-            raise _Reject(str(run_name), self.line(run), "a parallel step must be followed "
+            raise Reject(str(run_name), self.line(run), "a parallel step must be followed "
                           "(next) by one assignment of its results")
         (key, value), = store["assign"][0].items()
         used = {str(run_name), str(store_name)}
@@ -352,28 +301,28 @@ class _Parser:
             return self.with_next(self.map_state(name, body, par, key, value, line), nxt), used
         if "branches" in par:
             return self.with_next(self.parallel_state(name, par, key, value, line), nxt), used
-        raise _Reject(str(run_name), self.line(run), "parallel needs for or branches")
+        raise Reject(str(run_name), self.line(run), "parallel needs for or branches")
 
     def map_state(self, name: str, body: dict[str, Any], par: dict[str, Any], key: str,
                   value: Any, line: int | None) -> dict[str, Any]:
         init = {k: v for a in body["assign"] for k, v in a.items()}
-        array = model_path(_inner(init.get("items")) or "", self.payload)
+        array = model_path(expr_code(init.get("items")) or "", self.payload)
         result = model_path(key, self.payload)
-        if array is None or result is None or _inner(value) != "results":
-            raise _Reject(name, line, "a map assigns items from a payload path and stores "
+        if array is None or result is None or expr_code(value) != "results":
+            raise Reject(name, line, "a map assigns items from a payload path and stores "
                           "${results} at a payload path")
         spec = par["for"]
         steps = spec.get("steps") or []
         call = next(iter(steps[0].values())) if steps and isinstance(steps[0], dict) else {}
         sub = call.get("call")
         if sub not in self.data or sub == "main":
-            raise _Reject(name, line, "a map iteration calls the body's subworkflow")
+            raise Reject(name, line, "a map iteration calls the body's subworkflow")
         sent = (call.get("args") or {}).get("payload")
         params: list[str] = []
         if isinstance(sent, dict):
             params = [p for p in sent if p != "array_element"]
-        elif _inner(sent) != spec.get("value"):
-            raise _Reject(name, line, "the map body receives the item")
+        elif expr_code(sent) != spec.get("value"):
+            raise Reject(name, line, "the map body receives the item")
         state: dict[str, Any] = {"type": "map", "array": array,
                                  **self.scope(self.data[sub]["steps"], str(sub))}
         if params:
@@ -385,8 +334,8 @@ class _Parser:
     def parallel_state(self, name: str, par: dict[str, Any], key: str, value: Any,
                        line: int | None) -> dict[str, Any]:
         if key != self.payload or not isinstance(value, dict):
-            raise _Reject(name, line, f"a parallel joins into {self.payload}: {{root: ${{var}}}}")
-        by_var = {_inner(v): root for root, v in value.items()}
+            raise Reject(name, line, f"a parallel joins into {self.payload}: {{root: ${{var}}}}")
+        by_var = {expr_code(v): root for root, v in value.items()}
         branches = []
         for branch in par["branches"]:
             (_, spec), = branch.items()
@@ -394,11 +343,11 @@ class _Parser:
             call = next(iter(steps[0].values())) if len(steps) == 1 else {}
             sub, var = call.get("call"), call.get("result")
             if sub not in self.data or var not in by_var:
-                raise _Reject(name, line, "each branch calls one subworkflow into a variable "
+                raise Reject(name, line, "each branch calls one subworkflow into a variable "
                               "of the join")
             scope = self.scope(self.data[sub]["steps"], str(sub))
             if scope["root"] != by_var[var]:
-                raise _Reject(name, line, f"branch result {var!r} is joined as "
+                raise Reject(name, line, f"branch result {var!r} is joined as "
                               f"{by_var[var]!r} but the branch's root is {scope['root']!r}")
             branches.append(scope)
         return {"type": "parallel", "parallel_functions": branches}
@@ -417,7 +366,7 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
                          path) from None
     if node is None:
         raise InputError("file is empty, expected a Cloud Workflows definition", path)
-    composer = _Composer()
+    composer = Composer()
     try:
         data = composer.build(node)
     except InputError as exc:
@@ -437,7 +386,7 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
     if steps and isinstance(steps[0], dict) and len(steps[0]) == 1:
         (first_name, first), = steps[0].items()
         assigns = first.get("assign") if isinstance(first, dict) else None
-        if isinstance(assigns, list) and any(_inner(a.get("payload")) == params[0]
+        if isinstance(assigns, list) and any(expr_code(a.get("payload")) == params[0]
                                              for a in assigns if isinstance(a, dict)):
             steps = steps[1:]
         else:
@@ -445,7 +394,7 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
                              f"main must start by assigning payload: ${{{params[0]}}}", path)
     try:
         sebs = parser.scope(steps, "main")
-    except _Reject as exc:
+    except Reject as exc:
         raise InputError(str(exc), path) from None
     if warnings is not None:
         warnings.extend(parser.warnings)

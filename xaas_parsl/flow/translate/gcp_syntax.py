@@ -1,0 +1,73 @@
+"""Reading Cloud Workflows YAML for ``gcp_parse``: line-numbered data, expressions, paths.
+
+Kept apart from the parser's grammar so each stays small: this module knows YAML and the
+``${...}`` expression syntax, ``gcp_parse`` knows which step shapes mean which state.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from xaas_parsl.errors import InputError
+
+_EXPR = re.compile(r"^\$\{(.*)\}$", re.S)
+_SEGMENT = re.compile(r'\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*("(?:[^"\\]|\\.)*"|\d+)\s*\]')
+TYPED = re.compile(r"^get_type\((?P<left>.+?)\) (?:==|in) .+? and (?P=left) "
+                    r"(?P<op><=|>=|==|!=|<|>) (?P<val>.+)$", re.S)
+PLAIN = re.compile(r"^(?P<left>[A-Za-z_]\S*?)\s*(?P<op><=|>=|==|!=|<|>)\s*(?P<val>.+)$", re.S)
+
+
+class Reject(Exception):
+    def __init__(self, step: str, line: int | None, problem: str) -> None:
+        where = f" (line {line})" if line else ""
+        super().__init__(f"step {step!r}{where}: {problem}")
+
+
+def expr_code(value: Any) -> str | None:
+    """The code of ``${...}``, or None for a literal."""
+    if isinstance(value, str):
+        match = _EXPR.match(value.strip())
+        if match:
+            return match.group(1).strip()
+    return None
+
+
+def model_path(code: str, root: str) -> str | None:
+    """``root["a"].b[0]`` → ``"a.b.0"``; None when ``code`` is not a path under ``root``."""
+    if not code.startswith(root):
+        return None
+    rest, parts = code[len(root):], []
+    while rest:
+        match = _SEGMENT.match(rest)
+        if not match:
+            return None
+        parts.append(match.group(1) or (json.loads(match.group(2))
+                                        if match.group(2).startswith('"') else match.group(2)))
+        rest = rest[match.end():]
+    return ".".join(str(p) for p in parts) if parts else None
+
+
+class Composer:
+    """YAML → plain data, remembering each mapping's line (PyYAML nodes carry marks)."""
+
+    def __init__(self) -> None:
+        self.lines: dict[int, int] = {}
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node)
+                if key in out:
+                    raise InputError(f"duplicate key {key!r} at line "
+                                     f"{key_node.start_mark.line + 1}")
+                out[key] = self.build(value_node)
+            self.lines[id(out)] = node.start_mark.line + 1
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v) for v in node.value]
+        return yaml.SafeLoader(" ").construct_object(node)
