@@ -252,3 +252,94 @@ def test_parser_errors_name_step_construct_and_line(text: str, expected: str) ->
         parse_gcp(text, "bad.yaml", func_for_url)
     assert expected in str(err.value)
     assert str(err.value).startswith("bad.yaml: ") and "\n" not in str(err.value)
+
+
+INLINE = """
+main:
+  params: [input]
+  steps:
+    - init:
+        assign:
+          - payload: ${input}
+          - request_id: run
+        next: fan
+    - fan:
+        assign:
+          - left: null
+          - right: null
+        next: fan_run
+    - fan_run:
+        parallel:
+          shared: [left, right]
+          branches:
+            - l:
+                steps:
+                  - l_call:
+                      call: post
+                      args: {url: "https://REGION-PROJECT.cloudfunctions.net/sifting",
+                             payload: "${payload}", request_id: "${request_id}"}
+                      result: left
+            - r:
+                steps:
+                  - r_call:
+                      call: post
+                      args: {url: "https://REGION-PROJECT.cloudfunctions.net/merge",
+                             payload: "${payload}", request_id: "${request_id}"}
+                      result: right
+        next: fan_join
+    - fan_join:
+        assign:
+          - payload: {sift: "${left}", merge: "${right}"}
+        next: each
+    - each:
+        assign:
+          - items: ${payload.sift.populations}
+          - results: ${items}
+        next: each_run
+    - each_run:
+        parallel:
+          shared: [results]
+          for:
+            value: pop
+            index: i
+            in: ${items}
+            steps:
+              - freq:
+                  call: post
+                  args: {url: "https://REGION-PROJECT.cloudfunctions.net/frequency",
+                         payload: "${pop}", request_id: "${request_id}"}
+                  result: out
+                  next: keep
+              - keep:
+                  assign:
+                    - results[i]: ${out}
+                  next: continue
+        next: each_store
+    - each_store:
+        assign:
+          - payload.sift.populations: ${results}
+        next: done
+    - done:
+        return: ${payload}
+post:
+  params: [url, payload, request_id]
+  steps:
+    - send:
+        call: http.post
+        args: {url: "${url}", body: {payload: "${payload}", request_id: "${request_id}"}}
+        result: answer
+        next: give
+    - give:
+        return: ${answer.body.payload}
+"""
+
+
+def test_hand_written_inline_branches_and_map_parse() -> None:
+    wf = parse_gcp(INLINE, "inline.yaml", func_for_url)
+    fan = wf.scope.states["fan"]
+    assert [b.root for b in fan.branches] == ["sift", "merge"]  # type: ignore[union-attr]
+    assert fan.branches[0].states["sift"].call.func_name == "sifting"  # type: ignore
+    each = wf.scope.states["each"]
+    assert each.array == "sift.populations"  # type: ignore[union-attr]
+    assert each.body.states["freq"].call.func_name == "frequency"  # type: ignore[union-attr]
+    assert fan.next == "each" and each.next is None

@@ -13,9 +13,11 @@ Recognised (``P`` is the payload variable, ``payload`` in our output):
 - switch: ``switch`` conditions ``${P.a.b <op> <literal>}`` (or our typed form), ``next`` is
   ``default``;
 - map: ``assign: [items: ${P...}, ...]`` → ``parallel: for`` over the items calling a
-  subworkflow (the body) → ``assign: [P...: ${results}]``;
+  subworkflow (the body) or, for a one-task body, the function-calling subworkflow directly →
+  ``assign: [P...: ${results}]``;
 - parallel: ``assign`` of the branch variables → ``parallel: branches`` each calling a
-  subworkflow into one variable → ``assign: [P: {root: ${var}, ...}]``;
+  subworkflow (a scope, or the function-calling one for a one-task branch) into one variable →
+  ``assign: [P: {root: ${var}, ...}]``;
 - ``return: ${P}`` ends a scope.
 """
 
@@ -316,15 +318,22 @@ class _Parser:
         call = next(iter(steps[0].values())) if steps and isinstance(steps[0], dict) else {}
         sub = call.get("call")
         if sub not in self.data or sub == "main":
-            raise Reject(name, line, "a map iteration calls the body's subworkflow")
+            raise Reject(name, line, "a map iteration calls the body's subworkflow or the "
+                         "function-calling subworkflow")
         sent = (call.get("args") or {}).get("payload")
         params: list[str] = []
         if isinstance(sent, dict):
             params = [p for p in sent if p != "array_element"]
         elif expr_code(sent) != spec.get("value"):
             raise Reject(name, line, "the map body receives the item")
-        state: dict[str, Any] = {"type": "map", "array": array,
-                                 **self.scope(self.data[sub]["steps"], str(sub))}
+        if sub in self.callers:  # hand-written: the function called inline, one-task body
+            root = str(next(iter(steps[0])))
+            func = self.func((call.get("args") or {}).get("url"), root, self.line(call))
+            body_scope: dict[str, Any] = {"root": root, "states": {root: {
+                "type": "task", "func_name": func}}}
+        else:
+            body_scope = self.scope(self.data[sub]["steps"], str(sub))
+        state: dict[str, Any] = {"type": "map", "array": array, **body_scope}
         if params:
             state["common_params"] = params
         if result != array:
@@ -345,6 +354,14 @@ class _Parser:
             if sub not in self.data or var not in by_var:
                 raise Reject(name, line, "each branch calls one subworkflow into a variable "
                               "of the join")
+            if sub in self.callers:  # hand-written: one function call as the whole branch
+                if expr_code((call.get("args") or {}).get("payload")) != self.payload:
+                    raise Reject(name, line, f"a branch's call passes ${{{self.payload}}}")
+                root = by_var[var]
+                func = self.func((call.get("args") or {}).get("url"), root, self.line(call))
+                branches.append({"root": root, "states": {root: {"type": "task",
+                                                                 "func_name": func}}})
+                continue
             scope = self.scope(self.data[sub]["steps"], str(sub))
             if scope["root"] != by_var[var]:
                 raise Reject(name, line, f"branch result {var!r} is joined as "
