@@ -14,18 +14,14 @@ mapping with ``main`` holding ``steps`` (or a top-level step list) is Cloud Work
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import json
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
-from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text
 from xaas_parsl.flow.load import load_workflow
 from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow, walk
@@ -95,17 +91,6 @@ def _check_mapping(wf: Workflow, endpoints: Endpoints, provider: Provider, text:
                                  f"{exc.problem} ({exc.path})", wf.source) from None
 
 
-def _backend(module: str, name: str) -> Callable[..., Any]:
-    """An emitter/parser of this package by name, imported on first use (each pulls its own
-    dependencies; a missing one is reported as a tool error, not a traceback)."""
-    try:
-        found: Callable[..., Any] = getattr(
-            importlib.import_module(f"xaas_parsl.flow.translate.{module}"), name)
-    except (ImportError, AttributeError) as exc:
-        raise ToolError(f"translator part {module}.{name} is not available: {exc}") from None
-    return found
-
-
 def read_source(path: Path, text: str, from_: str | None, endpoints: Endpoints,
                 warnings: list[str]) -> Workflow:
     """Any source dialect → checked ``Workflow``."""
@@ -117,7 +102,7 @@ def read_source(path: Path, text: str, from_: str | None, endpoints: Endpoints,
 
         return parse_asl(text, str(path), endpoints.func_for, warnings)
     if dialect == "gcp":
-        parse_gcp = _backend("gcp_parse", "parse_gcp")
+        from xaas_parsl.flow.translate.gcp_parse import parse_gcp
 
         def func_for_url(url: str) -> str:
             try:
@@ -125,8 +110,7 @@ def read_source(path: Path, text: str, from_: str | None, endpoints: Endpoints,
             except ValueError as exc:
                 raise InputError(str(exc), path) from None
 
-        wf: Workflow = parse_gcp(text, str(path), func_for_url)
-        return wf
+        return parse_gcp(text, str(path), func_for_url, warnings=warnings)
     raise InputError(f"unknown source dialect {dialect!r} (one of {', '.join(SOURCES)})", path)
 
 
@@ -156,15 +140,21 @@ def translate(source_path: str | Path, to: str, from_: str | None = None,
         result.warnings.append("Step Functions limits state data (the payload) to 256 KiB; "
                                "larger payloads fail with States.DataLimitExceeded")
     elif to == "gcp":
-        emit_gcp = _backend("gcp_emit", "emit_gcp")
-        extra = {"warnings": result.warnings} \
-            if "warnings" in inspect.signature(emit_gcp).parameters else {}
-        result.text = str(emit_gcp(wf, endpoints.gcp, **extra))
+        from xaas_parsl.flow.translate.gcp_emit import emit_gcp
+
+        result.text = emit_gcp(wf, endpoints.gcp, warnings=result.warnings)
     elif to == "cncf":
-        result.text = str(_backend("cncf", "emit_cncf")(wf, endpoints.gcp))
+        from xaas_parsl.flow.translate.cncf import emit_cncf
+
+        result.text = emit_cncf(wf, endpoints.gcp, warnings=result.warnings)
     else:
         if out_dir is None:
             raise InputError("--to durable writes a function app: give -o DIR", path)
-        emit_durable = _backend("durable", "emit_durable")
-        result.files = [Path(p) for p in emit_durable(wf, endpoints.azure, Path(out_dir))]
+        from xaas_parsl.flow.translate.durable import emit_durable
+
+        # Activities post to the mapped/base URLs when the user gave them; otherwise to
+        # $XAAS_FLOW_ENDPOINT_BASE/<func_name>, read by the app at run time.
+        url_for = endpoints.gcp if (mapping is not None or endpoint_base is not None) else None
+        result.files = emit_durable(wf, endpoints.azure, Path(out_dir),
+                                    warnings=result.warnings, url_for=url_for)
     return result
