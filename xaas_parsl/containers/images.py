@@ -6,7 +6,8 @@ mirror: ``toolchain`` (clang-19, LLVM, lld, libomp, CMake, Ninja, Python with th
 libomp and the C++ runtime only). Each is keyed by a hash of (suite, mirror, variant, package
 list): the root file system is cached as a tarball named after the key, and the image tag
 carries it (``xaas/toolchain:bookworm-<key>``), so a second bootstrap neither runs debootstrap
-nor imports anything. Downloaded ``.deb`` files are cached too (``debootstrap --cache-dir``).
+nor imports anything. Downloaded ``.deb`` files are cached too (``debootstrap --cache-dir``),
+one cache per image because both debootstraps run concurrently.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -145,7 +147,8 @@ def make_tarball(image: BaseImage) -> tuple[Path, float]:
         raise ToolError("debootstrap needs root: run `xaas images bootstrap` as root")
     out = tarball(image)
     out.parent.mkdir(parents=True, exist_ok=True)
-    debs = out.parent / "debs"
+    # one .deb cache per kind: the two debootstraps run at the same time (see bootstrap)
+    debs = out.parent / f"debs-{image.kind}"
     debs.mkdir(exist_ok=True)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"xaas-{image.kind}-", dir=out.parent) as tmp:
@@ -189,17 +192,22 @@ def bootstrap(mirror: str | None = None, force: bool = False) -> list[dict[str, 
     ``built`` (debootstrap ran). ``force`` rebuilds the tarball and re-imports.
     """
     client = connect()
+    images = list(base_images(mirror).values())
+    start = time.perf_counter()
+    missing = [i for i in images if force or not has_image(client, i.ref)]
+    to_make = [i for i in missing if force or not tarball(i).is_file()]
+    # Both debootstraps at once: much of their time is waiting (downloads, dpkg's fsyncs),
+    # so on 2 cores the pair takes little longer than the toolchain alone.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        made = dict(zip((i.kind for i in to_make), pool.map(make_tarball, to_make),
+                        strict=True))
     done = []
-    for image in base_images(mirror).values():
-        start = time.perf_counter()
+    for image in images:
         action, deboot = "present", 0.0
-        if force or not has_image(client, image.ref):
-            path = tarball(image)
-            action = "imported"
-            if force or not path.is_file():
-                path, deboot = make_tarball(image)
-                action = "built"
-            import_tarball(client, image, path)
+        if image in missing:
+            action = "built" if image.kind in made else "imported"
+            deboot = made[image.kind][1] if image.kind in made else 0.0
+            import_tarball(client, image, tarball(image))
         done.append({"image": image.ref, "kind": image.kind, "action": action,
                      "packages": list(image.packages), "tarball": str(tarball(image)),
                      "debootstrap_s": round(deboot, 1),
