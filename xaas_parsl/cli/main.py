@@ -19,8 +19,8 @@ from xaas_parsl.cli.container import container_group
 from xaas_parsl.cli.demo import demo
 from xaas_parsl.cli.flow import flow_group
 from xaas_parsl.cli.flow_bench import bench_cmd, metrics_cmd
-from xaas_parsl.cli.images import images_group
 from xaas_parsl.cli.flow_translate import serve_cmd, translate_cmd
+from xaas_parsl.cli.images import images_group
 from xaas_parsl.cli.intersect import intersect_cmd
 from xaas_parsl.cli.ir import ir_group
 from xaas_parsl.cli.profiles import profiles_group
