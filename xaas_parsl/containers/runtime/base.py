@@ -11,6 +11,7 @@ a runtime can do and whether that was verified for real here, so docs and errors
 from __future__ import annotations
 
 import abc
+import os
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -79,6 +80,27 @@ class Capabilities:
     bind_mounts: bool = True
     verified_here: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def invoking_user() -> str:
+    """``uid:gid`` of the process asking for the run (the site convention for containers)."""
+    return f"{os.getuid()}:{os.getgid()}"
+
+
+def oci_run_options(spec: RunSpec) -> list[str]:
+    """Binds, environment and working directory as Docker-compatible ``run`` options.
+
+    Docker and Podman share this part of their command-line syntax; keeping it in one place
+    keeps the two runtimes' renderings of one ``RunSpec`` identical.
+    """
+    argv: list[str] = []
+    for bind in spec.binds:
+        argv += ["--volume", f"{bind.source}:{bind.target}:{'ro' if bind.read_only else 'rw'}"]
+    for key, value in spec.env:
+        argv += ["--env", f"{key}={value}"]
+    if spec.workdir:
+        argv += ["--workdir", spec.workdir]
+    return argv
 
 
 class ContainerRuntime(abc.ABC):

@@ -20,13 +20,10 @@ from xaas_parsl.containers.runtime.base import (
     GpuRequest,
     RunResult,
     RunSpec,
+    invoking_user,
+    oci_run_options,
 )
 from xaas_parsl.errors import InputError, ToolError
-
-
-def invoking_user() -> str:
-    """``uid:gid`` of the process asking for the run."""
-    return f"{os.getuid()}:{os.getgid()}"
 
 
 def gpu_args(gpus: GpuRequest) -> list[str]:
@@ -63,12 +60,7 @@ class DockerRuntime(ContainerRuntime):
         """``docker run`` with the site conventions applied."""
         argv = ["docker", "run", "--rm", "--network", spec.network,
                 "--user", spec.user or invoking_user(), "--read-only", "--tmpfs", "/tmp"]
-        for bind in spec.binds:
-            argv += ["--volume", f"{bind.source}:{bind.target}:{'ro' if bind.read_only else 'rw'}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.workdir:
-            argv += ["--workdir", spec.workdir]
+        argv += oci_run_options(spec)
         if spec.gpus:
             argv += gpu_args(spec.gpus)
         return [*argv, spec.image, *container_command(spec)]

@@ -28,7 +28,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from xaas_parsl.containers.runtime.base import Capabilities, ContainerRuntime, RunResult, RunSpec
+from xaas_parsl.containers.runtime.base import (
+    Capabilities,
+    ContainerRuntime,
+    RunResult,
+    RunSpec,
+    invoking_user,
+    oci_run_options,
+)
 from xaas_parsl.containers.runtime.launch import SiteShape, execute, visible_devices
 from xaas_parsl.errors import InputError, ToolError
 
@@ -123,15 +130,10 @@ class PodmanRuntime(ContainerRuntime):
         if spec.mpi is not None and spec.mpi.ranks > 1:
             raise InputError(f"podman has no MPI hook: {spec.mpi.ranks} ranks requested; use "
                              "the site's runtime (sarus, apptainer, cscs-container-engine)")
-        user = spec.user or f"{os.getuid()}:{os.getgid()}"
+        user = spec.user or invoking_user()
         argv = [*self.base_argv(), "run", "--rm", "--pull=never", f"--network={spec.network}",
                 f"--user={user}", *self.ulimits]
-        for bind in spec.binds:
-            argv += ["--volume", f"{bind.source}:{bind.target}:{'ro' if bind.read_only else 'rw'}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.workdir:
-            argv += ["--workdir", spec.workdir]
+        argv += oci_run_options(spec)
         argv += self.gpu_args(spec)
         return [*argv, spec.image, *spec.command]
 
