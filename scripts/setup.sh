@@ -38,6 +38,12 @@ fi
   | grep -v -E "^WARNING: Location '.*' is ignored" || true
 .venv/bin/python -c "import xaas_parsl" # fail loudly if the install did not work
 ./scripts/start-dockerd.sh  # a Docker engine for the container tests (vfs; idempotent)
+# Base images (toolchain, runtime) from the Debian mirror with debootstrap, cached by content:
+# the main job's container path and the container tests need them; a second run does nothing.
+if docker version >/dev/null 2>&1; then
+  .venv/bin/xaas images bootstrap \
+    || echo "setup: base images not built; the main job will run natively and say so" >&2
+fi
 
 # ASL checkers and emulator for the flow translation tests (tools/asl: asl-validator,
 # aws-local-stepfunctions), pinned by its package-lock.json.
