@@ -160,3 +160,14 @@ def test_ault_nodelist_takes_as_many_hosts_as_nodes() -> None:
     assert "#SBATCH --nodelist=ault01,ault02,ault03" in lines
     with pytest.raises(InputError, match="has 2 node"):
         config("ault", node_type="v100", nodes=3)
+
+
+def test_site_name_wins_over_a_same_named_directory(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A workflow directory holding the Snakemake profile ``local/`` still means site local."""
+    (tmp_path / "local").mkdir()
+    (tmp_path / "local" / "config.yaml").write_text("executor: local\n")
+    monkeypatch.chdir(tmp_path)
+    assert load_site("local").name == "local"
+    with pytest.raises(InputError, match=r"site\.yaml"):
+        load_site("./local")  # an explicit path is a path

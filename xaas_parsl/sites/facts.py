@@ -210,16 +210,22 @@ def facts_from_dict(data: Any, path: Path) -> SiteFacts:
 def load_site(site: str | Path, root: Path = SITE_CONFIGS) -> SiteFacts:
     """Load a site by name (``alps``) or by path to a ``site.yaml`` / site directory."""
     candidate = Path(site)
-    if candidate.suffix in {".yaml", ".yml"} or candidate.is_dir():
+    named = root / str(site) / "site.yaml"
+    # A bare name of a bundled site wins over a same-named directory in the working directory:
+    # a workflow directory holding the Snakemake profile `local/` must still mean site `local`.
+    bare = "/" not in str(site) and candidate.suffix not in {".yaml", ".yml"}
+    by_name = bare and named.is_file()
+    if by_name:
+        path = named
+    elif candidate.suffix in {".yaml", ".yml"} or candidate.is_dir():
         path = candidate / "site.yaml" if candidate.is_dir() else candidate
     else:
-        path = root / str(site) / "site.yaml"
-        if not path.is_file():
+        if not named.is_file():
             known = ", ".join(known_sites(root)) or "none"
             raise InputError(f"unknown site {site!r}: known sites are {known}; or give the path "
                              "to a site.yaml")
+        path = named
     facts = facts_from_dict(load_yaml(path), path)
-    if candidate.suffix not in {".yaml", ".yml"} and not candidate.is_dir() \
-            and facts.name != str(site):
+    if path == named and facts.name != str(site):
         raise InputError(f"site.yaml names the site {facts.name!r}, expected {site!r}", path)
     return facts
