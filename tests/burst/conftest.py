@@ -4,15 +4,12 @@ transport (forked pools: test modules are importable)."""
 from __future__ import annotations
 
 import multiprocessing
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import pytest
+
+from tests.services import redis_server
 
 
 @pytest.fixture(scope="session")
@@ -22,39 +19,11 @@ def pool() -> Iterator[ProcessPoolExecutor]:
         yield executor
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on now (redis-server needs a fixed port: no port 0)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real redis-server on a free port, in its own directory, without persistence."""
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
-    pytest.importorskip("redis")
-    workdir: Path = tmp_path_factory.mktemp("redis")
-    port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no", "--dir", str(workdir)],
-                            stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as conn:
-                if conn.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            pytest.fail("redis-server did not start within 10 s")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(params=["zmq", "redis"])

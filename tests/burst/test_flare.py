@@ -146,7 +146,7 @@ def test_bad_arguments_are_user_errors() -> None:
 
 
 def test_unreachable_redis_is_a_tool_error() -> None:
-    from tests.burst.conftest import free_port
+    from tests.services import free_port
 
     pytest.importorskip("redis")
     with pytest.raises(ToolError, match=r"flare transport redis://127.0.0.1:\d+/0: "):

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.flow.conftest import FUNCTIONS, Runner
+from tests.services import redis_server
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow import runtime
 from xaas_parsl.flow.functions import load_handler, register_package, sources_for
@@ -89,27 +85,8 @@ def test_redis_store_logic_with_an_in_memory_client() -> None:
 
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
-    server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (RedisStore tested with an in-memory client)")
-    if importlib.util.find_spec("redis") is None:
-        pytest.skip("the redis Python client is not installed")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen([server, "--port", str(port), "--save", "", "--dir", str(tmp_path)],
-                            stdout=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as conn:
-                if conn.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with redis_server(tmp_path) as url:
+        yield url
 
 
 def test_a_run_writes_its_records_to_a_real_redis(redis_url: str, local_run: Runner) -> None:
