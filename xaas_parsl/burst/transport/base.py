@@ -120,7 +120,29 @@ class PackTransport(ABC):
 
 
 class Rendezvous(ABC):
-    """The driver side: gang start, message forwarding and abort fan-out for one flare."""
+    """The driver side: gang start, message forwarding and abort fan-out for one flare.
+
+    Every transport keeps the same gang-start state (set by its constructor and service
+    thread), so the deadline rule lives here once: ``check_gang_start``.
+    """
+
+    packs: int
+    start_timeout: float
+    all_placed_at: float | None
+    _placed: list[Any]
+    _aborted: str | None
+
+    @abstractmethod
+    def _abort_all(self, reason: str) -> None:
+        """Record ``reason`` (first one wins) and send an abort to every placed pack."""
+
+    def check_gang_start(self, deadline: float, on_error: ErrorCallback) -> None:
+        """Fail the flare (rank -1) once ``deadline`` passes before every pack is placed."""
+        if self.all_placed_at is None and self._aborted is None and time.monotonic() > deadline:
+            message = (f"gang start timed out after {self.start_timeout:g} s: "
+                       f"{len(self._placed)} of {self.packs} packs placed")
+            on_error(-1, message, "")
+            self._abort_all(message)
 
     @property
     @abstractmethod

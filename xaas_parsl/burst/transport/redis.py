@@ -146,12 +146,7 @@ class RedisRendezvous(Rendezvous):
                     if kind == "STOP":
                         return
                     self._handle(kind, rest, on_error)
-                if (self.all_placed_at is None and self._aborted is None
-                        and time.monotonic() > deadline):
-                    message = (f"gang start timed out after {self.start_timeout:g} s: "
-                               f"{len(self._placed)} of {self.packs} packs placed")
-                    on_error(-1, message, "")
-                    self._abort_all(message)
+                self.check_gang_start(deadline, on_error)
         finally:
             keys = [self._key("driver")] + [self._key(f"pack:{p}") for p in range(self.packs)]
             with contextlib.suppress(Exception):  # the server may be gone already

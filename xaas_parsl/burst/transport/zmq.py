@@ -119,12 +119,7 @@ class ZmqRendezvous(Rendezvous):
                     self._abort_all(frames[1].decode())
                 if self._router in events:
                     self._handle(self._router.recv_multipart(), on_error)
-                if (self.all_placed_at is None and self._aborted is None
-                        and time.monotonic() > deadline):
-                    message = (f"gang start timed out after {self.start_timeout:g} s: "
-                               f"{len(self._placed)} of {self.packs} packs placed")
-                    on_error(-1, message, "")
-                    self._abort_all(message)
+                self.check_gang_start(deadline, on_error)
         finally:
             self._router.close()
             self._ctl.close()
