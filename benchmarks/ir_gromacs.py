@@ -25,7 +25,7 @@ from typing import Any
 
 from rich.console import Console
 
-from xaas_parsl.descriptor.app import REPO_ROOT, MatrixOption, load_app
+from xaas_parsl.descriptor.app import BUNDLED_APPS, MatrixOption, load_app
 from xaas_parsl.fileio import write_json
 from xaas_parsl.ir.build import plan_only
 from xaas_parsl.ir.bundle import Unit, literal_irs
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args()
     console = Console(stderr=True)
-    base = load_app(REPO_ROOT / "workflows" / "apps" / "gromacs" / "app.yaml")
+    base = load_app(BUNDLED_APPS / "gromacs" / "app.yaml")
     simd = MatrixOption("SIMD", "select", "GMX_SIMD", SIMD)
     app = dataclasses.replace(base, matrix=(simd,),
                               cmake_args=(*base.cmake_args, *OFFLINE))

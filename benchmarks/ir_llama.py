@@ -1,8 +1,8 @@
 """llama.cpp (ggml CPU backend) from one IR bundle vs building every configuration from source.
 
 Four x86 configurations of the llama-cpp-python 0.3.36 sdist's vendored llama.cpp
-(``workflows/apps/llama.cpp/ir-cpu.yaml``, GGML_NATIVE=OFF): ``SSE42``, ``AVX2`` (+FMA, F16C,
-BMI2), ``AVX512`` and ``AVX512_VNNI_BF16``; each builds ggml and llama.cpp's
+(``xaas_parsl/bundled_apps/llama.cpp/ir-cpu.yaml``, GGML_NATIVE=OFF): ``SSE42``, ``AVX2``
+(+FMA, F16C, BMI2), ``AVX512`` and ``AVX512_VNNI_BF16``; each builds ggml and llama.cpp's
 ``test-quantize-fns`` and ``test-backend-ops`` with clang-19. The script measures, in one run
 on one machine:
 
@@ -39,13 +39,13 @@ from rich.console import Console
 from rich.table import Table
 
 from xaas_parsl.build.cmake import cmake_build
-from xaas_parsl.descriptor.app import REPO_ROOT, load_app
+from xaas_parsl.descriptor.app import BUNDLED_APPS, load_app
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.bundle import literal_irs, read_units
 
 RESULTS = Path(__file__).parent / "results"
-APP = REPO_ROOT / "workflows" / "apps" / "llama.cpp" / "ir-cpu.yaml"
+APP = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
 # Which CPU flags (/proc/cpuinfo) each configuration's code needs to run.
 NEEDS = {"SSE42": {"sse4_2"}, "AVX2": {"avx2", "fma", "f16c", "bmi2"},
          "AVX512": {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"},

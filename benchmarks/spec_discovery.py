@@ -1,6 +1,6 @@
 """Benchmark: static specialization discovery on real CMake projects, scored like the paper.
 
-For every project in ``benchmarks/sources.py`` this fetches the source (cached), runs
+For every project in ``xaas_parsl/sources.py`` this fetches the source (cached), runs
 ``xaas_parsl.spec.discover.discover_spec(root)`` five times (median wall time), scores the result
 against the project's ground truth with :func:`xaas_parsl.spec.score.score`, prints a table and
 writes ``benchmarks/results/spec_discovery.json``. Projects without a ground truth are still run
@@ -32,9 +32,8 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from benchmarks.sources import (
+from xaas_parsl.sources import (
     PROJECTS,
-    REPO_ROOT,
     FetchError,
     fetch_all,
     ground_truth_path,
@@ -42,7 +41,7 @@ from benchmarks.sources import (
 from xaas_parsl.spec.score import flatten, score
 
 Discover = Callable[[Path], dict[str, Any]]
-RESULTS = REPO_ROOT / "benchmarks" / "results"
+RESULTS = Path(__file__).resolve().parent / "results"
 #: Median F1 of the best LLM per application in the XaaS paper's extraction experiment.
 BASELINES = {"gromacs-2022.5": ("LLM median (paper, GROMACS 2025)", 0.98),
              "llama.cpp": ("LLM median (paper, llama.cpp)", 0.76)}

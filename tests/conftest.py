@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
+from xaas_parsl.packaged import BUNDLED_APPS
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("XAAS_SHARED", REPO.parent / "shared"))
 REFERENCE = SHARED / "reference"
 SYSTEMS = REFERENCE / "xaas" / "system-discovery"
 SPECS = REFERENCE / "xaas" / "specialization-points"
 UPSTREAM_INTERSECTION = REFERENCE / "xaas" / "upstream-intersection"
-HEAT2D = REPO / "workflows" / "apps" / "heat2d"
+HEAT2D = BUNDLED_APPS / "heat2d"
 SYSTEM_NAMES = ("ault23", "ault25", "aurora", "clariden-alps", "lumi", "mn5")
 
 

@@ -1,4 +1,4 @@
-"""``snakemake_rules/burst.smk`` included in a Snakefile and run by a real ``snakemake``; the
+"""The bundled rule file ``burst.smk`` included in a Snakefile and run by a real ``snakemake``; the
 ``xaas burst flare`` command behind it."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from xaas_parsl.cli.main import main
+from xaas_parsl.snakemake import rule_file
 
-REPO = Path(__file__).resolve().parents[2]
-RULES = REPO / "snakemake_rules" / "burst.smk"
+RULES = Path(rule_file("burst.smk"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 # The worker module lives in Snakemake's working directory, as a user's would.

@@ -1,4 +1,4 @@
-"""``snakemake_rules/flow.smk`` included in a Snakefile and run by a real ``snakemake``."""
+"""``xaas_parsl/snakemake/smk/flow.smk`` included in a Snakefile and run by a real ``snakemake``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from tests.flow.conftest import DATA, FUNCTIONS
+from xaas_parsl.snakemake import rule_file
 
-REPO = Path(__file__).resolve().parents[2]
-RULES = REPO / "snakemake_rules" / "flow.smk"
+RULES = Path(rule_file("flow.smk"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import HEAT2D
-from xaas_parsl.descriptor.app import REPO_ROOT, AppDescriptor, load_app
+from xaas_parsl.descriptor.app import BUNDLED_APPS, AppDescriptor, load_app
 from xaas_parsl.errors import InputError
 
 APP = """name: presets
@@ -56,7 +56,7 @@ def test_string_value_without_option_is_rejected(tmp_path: Path) -> None:
 
 
 def test_llama_ir_descriptor() -> None:
-    path = REPO_ROOT / "workflows" / "apps" / "llama.cpp" / "ir-cpu.yaml"
+    path = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
     try:
         app = load_app(path)
     except InputError as exc:

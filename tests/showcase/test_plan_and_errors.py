@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO
 from tests.showcase.conftest import SNAKEMAKE, WORKFLOW, clean_env, run
+from xaas_parsl.packaged import SITE_CONFIGS
 
 XAAS = Path(sys.executable).parent / "xaas"
 
@@ -61,7 +61,7 @@ def test_alps_plan_gives_each_node_type_its_resources(alps_plan: str) -> None:
 
 
 def test_committed_local_profile_is_the_generated_one() -> None:
-    generated = REPO / "site_configs" / "local" / "snakemake" / "local"
+    generated = SITE_CONFIGS / "local" / "snakemake" / "local"
     names = sorted(p.name for p in generated.iterdir())
     assert sorted(p.name for p in (WORKFLOW / "local").iterdir()) == names
     _, mismatch, errors = filecmp.cmpfiles(generated, WORKFLOW / "local", names, shallow=False)

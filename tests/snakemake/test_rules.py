@@ -9,8 +9,9 @@ import pytest
 from snakemake_interface_common.exceptions import WorkflowError
 
 from tests.conftest import REPO
-from xaas_parsl.descriptor.app import app_schema
+from xaas_parsl.descriptor.app import SOURCES_PREFIX, app_schema
 from xaas_parsl.fileio import load_yaml, validate
+from xaas_parsl.packaged import BUNDLED_APPS, GROUND_TRUTH
 from xaas_parsl.snakemake import pbs_status
 from xaas_parsl.snakemake.rules import XaasRules, hhmmss
 from xaas_parsl.spec import load_spec
@@ -63,7 +64,7 @@ def test_apps_from_config_bundled_or_a_path(tmp_path: Path) -> None:
     assert r.app("llama.cpp").fetch == "llama.cpp"
     assert r.fetched_marker("gromacs") == ["results/local/sources/gromacs.ready"]
     assert r.fetched_marker("heat2d") == []
-    assert r.spec_file("llama.cpp") == str(REPO / "benchmarks/ground_truth/llama.cpp.json")
+    assert r.spec_file("llama.cpp") == str(GROUND_TRUTH / "llama.cpp.json")
     other = tmp_path / "app.yaml"
     other.write_text("name: mine\nversion: '1'\nsource: .\nspecialization_points: s.json\n")
     assert r.app(str(other)).name == "mine"
@@ -78,12 +79,12 @@ def test_intersect_flags_come_from_config() -> None:
 
 @pytest.mark.parametrize("app", ["llama.cpp", "gromacs"])
 def test_real_app_descriptors_are_valid_without_their_sources(app: str) -> None:
-    path = REPO / "workflows" / "apps" / app / "app.yaml"
+    path = BUNDLED_APPS / app / "app.yaml"
     data = load_yaml(path)
     validate(data, app_schema(), path, "app descriptor")
     spec = load_spec(path.parent / data["specialization_points"])
     assert spec.simd                       # the ground truth the descriptor points at loads
-    assert ".cache/sources/" in data["source"]
+    assert data["source"].startswith(SOURCES_PREFIX)   # in the fetched-sources cache
 
 
 @pytest.mark.parametrize(("job", "expected"), [

@@ -1,8 +1,8 @@
 """Static specialization discovery on real CMake projects must match our ground truths.
 
-Slow: fetches real sources (cached under ``.cache/sources``; first run downloads ~200 MB from
-Debian and PyPI). Thresholds: GROMACS 2022.5 and llama.cpp ≥ 0.95 (the design target, above the
-paper's LLM medians 0.98 / 0.76), the other projects with a ground truth ≥ 0.9. Scored with
+Slow: fetches real sources (cached under ``~/.cache/xaas-parsl/sources``; first run downloads ~200
+MB from Debian and PyPI). Thresholds: GROMACS 2022.5 and llama.cpp ≥ 0.95 (the design target, above
+the paper's LLM medians 0.98 / 0.76), the other projects with a ground truth ≥ 0.9. Scored with
 ``normalize_names=True`` (upstream's scorer also compares entry names case-insensitively).
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from benchmarks.sources import PROJECTS, FetchError, fetch, ground_truth_path
+from xaas_parsl.sources import PROJECTS, FetchError, fetch, ground_truth_path
 from xaas_parsl.spec.score import score
 
 pytestmark = pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Real builds of the bundled example application workflows/apps/heat2d.
+"""Real builds of the bundled example application xaas_parsl/bundled_apps/heat2d.
 
 Every configuration is configured, built and installed once per session (CMake + Ninja into a
 temporary directory, -j2) and its ``heat2d-test`` is run. Levels the host CPU cannot run, and
@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import host_cpu_flags
+from xaas_parsl.packaged import BUNDLED_APPS
 
 REPO = Path(__file__).resolve().parents[2]
-APP = REPO / "workflows" / "apps" / "heat2d"
+APP = BUNDLED_APPS / "heat2d"
 CMAKELISTS = APP / "CMakeLists.txt"
 SPEC = APP / "specialization-points.json"
 

@@ -8,7 +8,7 @@ discover (compute) → choose (login) → deploy (compute: IR container of the c
 portable configuration, or native IR without a container engine) → measure (compute) →
 flare (packs on the compute executor) → SeBS-Flow experiment → report.json + plots +
 summary.md. The DAG itself is ``xaas_parsl.showcase.pipeline.run_parsl`` (``xaas showcase`` runs
-it too); settings come from config.yaml beside this file.
+it too); settings come from xaas_parsl/showcase/config.yaml (the package's) unless --config.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import sys
 from pathlib import Path
 
 from xaas_parsl.errors import XaasError
-from xaas_parsl.showcase.config import load_config
+from xaas_parsl.showcase.config import DEFAULT_CONFIG, load_config
 from xaas_parsl.showcase.pipeline import run_parsl
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--site", default=None, help="site config (default: config.yaml's)")
-    parser.add_argument("--config", type=Path, default=Path(__file__).with_name("config.yaml"))
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("-o", "--output", type=Path, default=Path("showcase-report"))
     parser.add_argument("--set", nargs="*", default=[], metavar="KEY=VALUE",
                         help="override settings of config.yaml")

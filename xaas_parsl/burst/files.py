@@ -1,4 +1,4 @@
-"""Flares over files: the library behind ``xaas burst flare`` and ``snakemake_rules/burst.smk``.
+"""Flares over files: the library behind ``xaas burst flare`` and the rule file ``burst.smk``.
 
 A workflow step has files in and a file out; a flare has a function and a list of results. This
 module joins the two: every worker gets the list of input paths (each worker may read any of

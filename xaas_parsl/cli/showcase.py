@@ -31,7 +31,7 @@ def _settings(text: str) -> ShowcaseConfig:
 @click.group("showcase", invoke_without_command=True)
 @click.option("--site", default=None, help="Site config [config.yaml: local].")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), default=None,
-              help="Showcase settings [workflows/showcase/config.yaml].")
+              help="Showcase settings [xaas_parsl/showcase/config.yaml].")
 @click.option("--deploy", type=click.Choice(DEPLOY_MODES), default=None,
               help="container, native, or auto (container when a Docker engine answers).")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path),

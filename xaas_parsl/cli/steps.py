@@ -1,7 +1,7 @@
 """``xaas spec points``, ``xaas deploy source``, ``xaas run-tests``: one step, files in and out.
 
-Why: Snakemake rules (``snakemake_rules/xaas.smk``) connect steps through files, so that a rerun
-skips what exists. These commands are thin wrappers over :mod:`xaas_parsl.steps` (the same
+Why: Snakemake rules (``xaas_parsl/snakemake/smk/xaas.smk``) connect steps through files, so that a
+rerun skips what exists. These commands are thin wrappers over :mod:`xaas_parsl.steps` (the same
 functions the Parsl apps and Globus Compute run), each reading its inputs from JSON files and
 writing one JSON result atomically, so an interrupted job never leaves a file a rerun would trust.
 

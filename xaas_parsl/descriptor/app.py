@@ -5,6 +5,10 @@ builds and containers (the *matrix*: booleans × selects, in order), options fix
 configuration, and the tests that check an installed build. Configuration names are the selected
 values joined with ``+`` in matrix order (a boolean contributes its name when on):
 ``AVX_512``, ``OPENMP+AVX_512``.
+
+``source`` is relative to the descriptor, absolute, or ``{sources}/<project>/...``: a tree that
+:mod:`xaas_parsl.sources` fetches from a package registry into its cache, so a descriptor shipped
+inside the package (``gromacs``, ``llama.cpp``) does not depend on where the package is installed.
 """
 
 from __future__ import annotations
@@ -20,10 +24,8 @@ from typing import Any
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 from xaas_parsl.intersection.simd import normalise_arch
+from xaas_parsl.packaged import BUNDLED_APPS as BUNDLED_APPS  # re-exported
 from xaas_parsl.spec import SpecPoints, load_spec
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-BUNDLED_APPS = REPO_ROOT / "workflows" / "apps"
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,19 @@ def app_schema() -> dict[str, Any]:
     return schema
 
 
+#: Prefix of a ``source`` inside the fetched-sources cache (:func:`xaas_parsl.sources.cache_dir`).
+SOURCES_PREFIX = "{sources}/"
+
+
+def source_path(source: str, base: Path) -> Path:
+    """The CMake source tree a descriptor's ``source`` names (see the module docstring)."""
+    if source.startswith(SOURCES_PREFIX):
+        from xaas_parsl.sources import cache_dir
+
+        return (cache_dir() / source.removeprefix(SOURCES_PREFIX)).resolve()
+    return (base / source).resolve()
+
+
 def load_app(path: str | Path) -> AppDescriptor:
     """Load and validate an ``app.yaml`` (a directory means ``<dir>/app.yaml``)."""
     p = Path(path)
@@ -177,7 +192,7 @@ def load_app(path: str | Path) -> AppDescriptor:
         raise InputError("an app descriptor must be a mapping", p)
     validate(data, app_schema(), p, "app descriptor")
     base = p.resolve().parent
-    source = (base / data["source"]).resolve()
+    source = source_path(data["source"], base)
     spec_path = (base / data["specialization_points"]).resolve()
     if not (source / "CMakeLists.txt").is_file():
         raise InputError(f"source {data['source']!r} has no CMakeLists.txt", p)
@@ -220,7 +235,7 @@ def _matrix_option(m: dict[str, Any], path: Path) -> MatrixOption:
 
 
 def bundled_app(name: str = "heat2d") -> AppDescriptor:
-    """A bundled example application by name (``workflows/apps/<name>/app.yaml``)."""
+    """A bundled example application by name (``xaas_parsl/bundled_apps/<name>/app.yaml``)."""
     path = BUNDLED_APPS / name / "app.yaml"
     if not path.is_file():
         known = sorted(d.name for d in BUNDLED_APPS.iterdir()) if BUNDLED_APPS.is_dir() else []

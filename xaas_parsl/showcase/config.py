@@ -1,4 +1,4 @@
-"""The showcase's settings: one YAML file (``workflows/showcase/config.yaml``) plus overrides.
+"""The showcase's settings: one YAML file (``config.yaml`` beside this module) plus overrides.
 
 Both doors read the same file, so the Snakefile and the Parsl script cannot drift apart in
 problem sizes. Unknown keys and bad values are ``InputError``s naming the file: a typo in
@@ -13,8 +13,9 @@ from typing import Any
 
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml
+from xaas_parsl.packaged import data_path
 
-DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "workflows" / "showcase" / "config.yaml"
+DEFAULT_CONFIG = data_path("showcase", "config.yaml")
 DEPLOY_MODES = ("auto", "container", "native")
 
 

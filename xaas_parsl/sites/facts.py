@@ -1,4 +1,4 @@
-"""Site facts: ``site_configs/<site>/site.yaml`` loaded, validated and typed.
+"""Site facts: ``xaas_parsl/site_configs/<site>/site.yaml`` loaded, validated and typed.
 
 One YAML file per site is the single source of truth for scheduler, partitions/queues, node
 shape, launcher, container runtime and software setup. The Parsl config, the Snakemake profile
@@ -17,8 +17,8 @@ from typing import Any
 
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
+from xaas_parsl.packaged import SITE_CONFIGS as SITE_CONFIGS  # re-exported: callers import it here
 
-SITE_CONFIGS = Path(__file__).resolve().parents[2] / "site_configs"
 #: Environment variable read when no account is given (Parsl configs, profiles, endpoints).
 ACCOUNT_ENV = "XAAS_ACCOUNT"
 

@@ -1,11 +1,11 @@
 """Snakemake profiles generated from ``site.yaml``, and their installation.
 
-Why generated: ``site.yaml`` is the one source of truth for a site (partitions, node types,
-uenv, file systems); a hand-written profile would drift from it. :func:`profiles` builds every
-profile's files from the facts, ``xaas profiles generate`` writes them to
-``site_configs/<site>/snakemake/<profile>/`` (committed; a test checks they equal the generator's
-output) and ``xaas profiles install`` copies them where Snakemake looks for ``--profile NAME``:
-``./NAME``, then the user config directory (``$XDG_CONFIG_HOME/snakemake``, by default
+Why generated: ``site.yaml`` is the one source of truth for a site (partitions, node types, uenv,
+file systems); a hand-written profile would drift from it. :func:`profiles` builds every profile's
+files from the facts, ``xaas profiles generate`` writes them to
+``xaas_parsl/site_configs/<site>/snakemake/<profile>/`` (committed; a test checks they equal the
+generator's output) and ``xaas profiles install`` copies them where Snakemake looks for ``--profile
+NAME``: ``./NAME``, then the user config directory (``$XDG_CONFIG_HOME/snakemake``, by default
 ``~/.config/snakemake``), then ``/etc/xdg/snakemake``.
 
 Per scheduler:
@@ -214,7 +214,7 @@ def file_mode(name: str) -> int:
 
 
 def committed_dir(profile: Profile, root: Path = SITE_CONFIGS) -> Path:
-    """Where the committed copy lives: ``site_configs/<site>/snakemake/<profile>/``."""
+    """Where the committed copy lives: ``xaas_parsl/site_configs/<site>/snakemake/<profile>/``."""
     return root / profile.site / PROFILE_DIR / profile.name
 
 

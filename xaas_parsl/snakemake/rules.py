@@ -1,4 +1,4 @@
-"""What ``snakemake_rules/xaas.smk`` computes in Python: paths, descriptors, resources, checks.
+"""What the rule file ``smk/xaas.smk`` computes in Python: paths, descriptors, resources, checks.
 
 Why a module and not inline rule-file code: everything here is decided when the Snakefile is
 parsed (which site, which node type, where results go, how long each step may run), so it can be
@@ -23,13 +23,13 @@ from typing import Any
 
 from snakemake_interface_common.exceptions import WorkflowError
 
-from xaas_parsl.descriptor.app import BUNDLED_APPS, REPO_ROOT
+from xaas_parsl.descriptor.app import BUNDLED_APPS, SOURCES_PREFIX
 from xaas_parsl.errors import XaasError
 from xaas_parsl.fileio import load_yaml
 from xaas_parsl.sites.facts import ACCOUNT_ENV, Limits, NodeType, SiteFacts, load_site
 
-# Fetches a real application's source into .cache/sources (cached; see its docstring).
-SOURCES_SCRIPT = REPO_ROOT / "benchmarks" / "sources.py"
+# Fetches a real application's source into the sources cache (``python -m``; see its docstring).
+SOURCES_MODULE = "xaas_parsl.sources"
 
 # Resource that carries the account, per executor plugin (the profiles set these).
 ACCOUNT_RESOURCE = {"slurm": "slurm_account", "cluster-generic": "account"}
@@ -60,7 +60,7 @@ def hhmmss(minutes: int) -> str:
 @dataclass(frozen=True)
 class AppEntry:
     """An application the workflow can deploy: its descriptor and, optionally, the
-    ``benchmarks/sources.py`` project that must be fetched before its source exists."""
+    :mod:`xaas_parsl.sources` project that must be fetched before its source exists."""
 
     name: str
     descriptor: Path
@@ -71,14 +71,27 @@ def _fail(problem: str) -> WorkflowError:
     return WorkflowError(" ".join(problem.split()))
 
 
+def _fetch_project(descriptor: Path) -> str | None:
+    """The sources project a descriptor's ``source: "{sources}/<project>/..."`` needs fetched
+    (None for a source beside the descriptor, or a descriptor that does not read)."""
+    try:
+        data = load_yaml(descriptor)
+    except XaasError:
+        return None          # reported with the file's name when a rule reads the descriptor
+    source = data.get("source") if isinstance(data, Mapping) else None
+    if isinstance(source, str) and source.startswith(SOURCES_PREFIX):
+        return source.removeprefix(SOURCES_PREFIX).split("/", 1)[0] or None
+    return None
+
+
 def _apps(config: Mapping[str, Any], base: Path) -> dict[str, AppEntry]:
     apps: dict[str, AppEntry] = {}
     for name, entry in (config.get("apps") or {}).items():
         if not isinstance(entry, Mapping) or "descriptor" not in entry:
             raise _fail(f"config apps.{name} needs a 'descriptor' (path to an app.yaml)")
         path = Path(str(entry["descriptor"]))
-        apps[str(name)] = AppEntry(str(name), path if path.is_absolute() else base / path,
-                                   entry.get("fetch"))
+        path = path if path.is_absolute() else base / path
+        apps[str(name)] = AppEntry(str(name), path, entry.get("fetch") or _fetch_project(path))
     return apps
 
 
@@ -91,7 +104,7 @@ def _app_from_path(value: str) -> AppEntry:
         raise _fail(f"app descriptor {exc.one_line()}") from None
     if not isinstance(data, Mapping) or not isinstance(data.get("name"), str):
         raise _fail(f"{path}: an app descriptor needs a 'name'")
-    return AppEntry(data["name"], path)
+    return AppEntry(data["name"], path, _fetch_project(path))
 
 
 @dataclass(frozen=True)
@@ -131,14 +144,14 @@ class XaasRules:
 
     def app(self, name: str) -> AppEntry:
         """The entry for ``name``: from ``config['apps']``, a path to an ``app.yaml``, or a
-        bundled example (``workflows/apps/<name>/app.yaml``)."""
+        bundled example (``xaas_parsl/bundled_apps/<name>/app.yaml``)."""
         if name in self.apps:
             return self.apps[name]
         if name.endswith((".yaml", ".yml")):
             return _app_from_path(name)
         bundled = BUNDLED_APPS / name / "app.yaml"
         if bundled.is_file():
-            return AppEntry(name, bundled)
+            return AppEntry(name, bundled, _fetch_project(bundled))
         known = sorted(set(self.apps) | {p.parent.name for p in BUNDLED_APPS.glob("*/app.yaml")})
         raise _fail(f"unknown app {name!r}: known apps are {', '.join(known)}; or pass "
                     "--config app=path/to/app.yaml")

@@ -18,7 +18,7 @@ llama variant (the superset):
   FN; null (or absent) on both sides counts nothing. ``P = TP/(TP+FP)``, ``R = TP/(TP+FN)``, 0.0
   when the denominator is 0, F1 their harmonic mean (0.0 when both are 0).
 
-Deliberate differences (documented in ``benchmarks/ground_truth/README.md``): upstream always
+Deliberate differences (documented in ``xaas_parsl/spec/ground_truth/README.md``): upstream always
 lower-cases entry names, which merges GROMACS's FFT entries ``mkl`` (CPU) and ``MKL`` (GPU) and so
 silently drops three ground-truth items; we compare names exactly unless ``normalize_names`` is
 asked for, and then never pair two ground-truth entries with one predicted entry. Upstream's

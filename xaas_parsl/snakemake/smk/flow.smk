@@ -3,7 +3,8 @@
 # Use from a Snakefile:
 #
 #     configfile: "config.yaml"          # or --config flow_definition=... flow_input=... ...
-#     include: "<xaas-parsl>/snakemake_rules/flow.smk"
+#     from xaas_parsl.snakemake import rule_file
+#     include: rule_file("flow.smk")
 #
 # Config keys (paths relative to Snakemake's working directory):
 #   flow_definition     definition file, JSON or YAML                         (required)

@@ -3,7 +3,8 @@
 # Use from a Snakefile:
 #
 #     configfile: "config.yaml"          # or --config burst_function=... burst_output=... ...
-#     include: "<xaas-parsl>/snakemake_rules/burst.smk"
+#     from xaas_parsl.snakemake import rule_file
+#     include: rule_file("burst.smk")
 #
 # Config keys (paths relative to Snakemake's working directory):
 #   burst_function     module:function each worker runs as fn(ctx, input_paths)    (required)

@@ -11,31 +11,32 @@
 # (<site> is the site name, or <site>-<node type> for a non-default node type.)
 #
 # Use it from a workflow with
-#     include: "path/to/snakemake_rules/xaas.smk"
+#     from xaas_parsl.snakemake import rule_file
+#     include: rule_file("xaas.smk")
 #     rule all:
 #         input: XAAS_RULES.result("heat2d")
 # or as a module (rule names stay; call check_submission(workflow, XAAS_RULES.site) from your
 # own onstart, since Snakemake runs only the main Snakefile's onstart):
 #     module xaas:
-#         snakefile: "path/to/snakemake_rules/xaas.smk"
+#         snakefile: rule_file("xaas.smk")
 #         config: config
 #     use rule * from xaas
 #
 # Config keys (all optional): site (alps|ault|aurora|local or a site.yaml path; the profiles set
 # it), node_type, partition, results (default "results"), builds (default
 # <results>/<site>/builds; must be on a file system the compute nodes share), app, apps
-# ({name: {descriptor: path, fetch: sources.py project}}), policy, pin, prefer, gpu, mpi.
+# ({name: {descriptor: path, fetch: xaas_parsl.sources project}}), policy, pin, prefer, gpu, mpi.
 #
-# Compute steps take their resources from site_configs/<site>/site.yaml (nodes, the node type's
+# Compute steps take their resources from xaas_parsl/site_configs/<site>/site.yaml (nodes, the node type's
 # GPUs and cores, runtime capped by the partition's limit); scheduler options the profiles add
-# (partition, account, uenv, qsub flags) are in site_configs/<site>/snakemake/. Every step calls
+# (partition, account, uenv, qsub flags) are in xaas_parsl/site_configs/<site>/snakemake/. Every step calls
 # the `xaas` CLI with this Snakemake's own interpreter, so a batch job finds the same install.
 
 import shlex
 import sys
 from pathlib import Path
 
-from xaas_parsl.snakemake.rules import SOURCES_SCRIPT, XaasRules, check_submission
+from xaas_parsl.snakemake.rules import SOURCES_MODULE, XaasRules, check_submission
 
 XAAS_RULES = XaasRules.from_config(config, Path(workflow.main_snakefile).parent)
 XAAS_CLI = f"{shlex.quote(sys.executable)} -m xaas_parsl.cli.main"
@@ -65,19 +66,19 @@ rule xaas_discover_system:
 
 
 rule xaas_fetch_source:
-    """A real application's source, from a package registry into .cache/sources (cached)."""
+    """A real application's source, from a package registry into the sources cache (cached)."""
     output:
         touch(f"{XAAS_OUT}/sources/{{app}}.ready"),
     log:
         f"{XAAS_OUT}/logs/{{app}}/fetch_source.log",
     params:
         python=sys.executable,
-        script=str(SOURCES_SCRIPT),
+        module=SOURCES_MODULE,
         project=lambda wildcards: XAAS_RULES.app(wildcards.app).fetch,
     wildcard_constraints:
         app=r"[^/]+",
     shell:
-        "{params.python:q} {params.script:q} fetch {params.project:q} > {log:q} 2>&1"
+        "{params.python:q} -m {params.module} fetch {params.project:q} > {log:q} 2>&1"
 
 
 rule xaas_spec_points:

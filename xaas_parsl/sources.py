@@ -4,11 +4,13 @@ Why: specialization discovery must be measured on real build systems, not on fix
 ourselves, and this machine reaches only package registries (PyPI, Debian). Each project is
 therefore taken from a registry package that ships its full CMake tree — a Debian source package
 (``apt-get source --download-only``) or a PyPI sdist that vendors the C/C++ code — and unpacked
-once into ``.cache/sources/<name>/`` (git-ignored). Later calls find it there and only return the
-CMake project root, so tests and benchmarks can call :func:`fetch` freely.
+once into ``<cache>/<name>/`` (``$XAAS_SOURCES_CACHE``, else ``~/.cache/xaas-parsl/sources``). Later
+calls find it there and only return the CMake project root, so tests, benchmarks and the
+Snakemake rules (``xaas_fetch_source``) can call :func:`fetch` freely. App descriptors name a
+fetched tree as ``source: "{sources}/<name>/..."`` (see :mod:`xaas_parsl.descriptor.app`).
 
-Run: ``python benchmarks/sources.py fetch [NAME...]`` (all projects without names),
-``python benchmarks/sources.py list``.
+Run: ``python -m xaas_parsl.sources fetch [NAME...]`` (all projects without names),
+``python -m xaas_parsl.sources list``.
 """
 
 from __future__ import annotations
@@ -31,8 +33,12 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-CACHE_DIR = Path(os.environ.get("XAAS_SOURCES_CACHE", REPO_ROOT / ".cache" / "sources"))
+from xaas_parsl.discovery.runner import default_cache_dir
+from xaas_parsl.packaged import BUNDLED_APPS, GROUND_TRUTH
+
+#: Environment variable naming the cache directory (default ``~/.cache/xaas-parsl/sources``).
+CACHE_ENV = "XAAS_SOURCES_CACHE"
+
 META_NAME = ".xaas-source.json"
 DEB_SRC_FILE = Path("/etc/apt/sources.list.d/xaas-deb-src.sources")
 APT_SOURCES = (Path("/etc/apt/sources.list"), Path("/etc/apt/sources.list.d"))
@@ -49,9 +55,11 @@ class Project:
     """One real CMake project and where it comes from.
 
     ``root`` is the CMake project root relative to the unpacked archive's top directory (the
-    directory holding the top ``CMakeLists.txt``); the DESIGN's convention is that a
-    specialization-points file describes that root, not a wrapper (llama-cpp-python's sdist is a
-    Python package whose real CMake tree is ``vendor/llama.cpp``).
+    directory holding the top ``CMakeLists.txt``), or, for a ``local`` project, the bundled
+    app's directory name; a specialization-points file describes that root, not a wrapper
+    (llama-cpp-python's sdist is a Python package whose real CMake tree is ``vendor/llama.cpp``).
+    ``ground_truth`` is a file name under ``xaas_parsl/spec/ground_truth/`` (a path for a
+    ``local`` project: relative to its bundled app directory).
     """
 
     name: str
@@ -74,7 +82,7 @@ class Project:
                 f"pip download --no-deps --no-binary {self.no_binary} "
                 f"{self.package}=={self.version}"
             )
-        return f"in repository: {self.root}"
+        return f"bundled with xaas-parsl: {self.root}"
 
 
 PROJECTS: dict[str, Project] = {
@@ -83,41 +91,43 @@ PROJECTS: dict[str, Project] = {
         Project(
             "gromacs-2022.5", "debian", "gromacs", "2022.5-2", "",
             "LGPL-2.1-or-later", "molecular dynamics (SIMD, CUDA/OpenCL/SYCL, MPI, FFT, BLAS)",
-            ground_truth="benchmarks/ground_truth/gromacs-2022.5.json",
+            ground_truth="gromacs-2022.5.json",
         ),
         Project(
             "llama.cpp", "pypi", "llama-cpp-python", "0.3.36", "vendor/llama.cpp",
             "MIT", "LLM inference (ggml: per-instruction SIMD, many GPU backends, BLAS)",
-            ground_truth="benchmarks/ground_truth/llama.cpp.json",
+            ground_truth="llama.cpp.json",
         ),
         Project(
             "whisper.cpp", "pypi", "pywhispercpp", "1.5.1", "whisper.cpp",
             "MIT", "whisper.cpp 1.8.5 vendored by the sdist (ggml: SIMD, GPU backends, BLAS)",
-            ground_truth="benchmarks/ground_truth/whisper.cpp.json",
+            ground_truth="whisper.cpp.json",
             # ':all:' would also build pywhispercpp's build requirements (cmake!) from source
             no_binary="pywhispercpp",
         ),
         Project(
             "sundials-6.4.1", "debian", "sundials", "6.4.1+dfsg1-3", "",
             "BSD-3-Clause", "ODE/DAE solvers (CUDA/HIP/SYCL/RAJA, MPI, OpenMP, LAPACK, ...)",
-            ground_truth="benchmarks/ground_truth/sundials-6.4.1.json",
+            ground_truth="sundials-6.4.1.json",
         ),
         Project(
             "lammps", "debian", "lammps", "20220106.git7586adbb6a+ds1-2", "cmake",
             "GPL-2.0-only", "molecular dynamics (GPU package, MPI, OpenMP, FFT); no GT",
         ),
         Project(
-            "heat2d", "local", "heat2d", "in-repo", "workflows/apps/heat2d",
+            "heat2d", "local", "heat2d", "bundled", "heat2d",
             "BSD-3-Clause", "bundled example app (its specialization-points.json is the GT)",
-            ground_truth="workflows/apps/heat2d/specialization-points.json",
+            ground_truth="heat2d/specialization-points.json",
         ),
     )
 }
 
 
 def cache_dir() -> Path:
-    """Where unpacked projects live (``XAAS_SOURCES_CACHE`` overrides ``.cache/sources``)."""
-    return CACHE_DIR
+    """Where unpacked projects live (``$XAAS_SOURCES_CACHE``, else
+    ``~/.cache/xaas-parsl/sources`` beside the other caches of the project)."""
+    env = os.environ.get(CACHE_ENV)
+    return Path(env) if env else default_cache_dir() / "sources"
 
 
 def _run(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -259,15 +269,18 @@ def _meta(project: Project, root: Path, archives: Iterable[Path]) -> dict[str, o
 
 def ground_truth_path(name: str) -> Path | None:
     """The project's ground-truth specialization-points file, or None (run-only project)."""
-    relative = PROJECTS[name].ground_truth
-    return REPO_ROOT / relative if relative else None
+    project = PROJECTS[name]
+    if project.ground_truth is None:
+        return None
+    base = BUNDLED_APPS if project.kind == "local" else GROUND_TRUTH
+    return base / project.ground_truth
 
 
 def cached_root(name: str) -> Path | None:
     """The project root if ``name`` is already unpacked in the cache, else None."""
     project = PROJECTS[name]
     if project.kind == "local":
-        return REPO_ROOT / project.root
+        return BUNDLED_APPS / project.root
     meta = cache_dir() / name / META_NAME
     if not meta.is_file():
         return None
