@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -96,3 +97,42 @@ def test_run_without_parsl_to_an_output_file_and_export(
     assert "median transition" in capsys.readouterr().err
     assert main(["flow", "measurements", "--request-id", "chain", "--workdir", work]) == 0
     assert capsys.readouterr().out.count("\n") == 10  # header + 9 calls
+
+
+FIGURES = re.compile(r"runtime ([\d.]+) ms, critical path ([\d.]+) ms,.*?overhead ([\d.]+) ms",
+                     re.S)
+
+
+def test_flow_run_and_flow_metrics_print_the_same_figures(tmp_path: Path) -> None:
+    """A task that fails once and is retried, then a repeat of two chained calls: both commands
+    count the retry's attempts and each repeat call as stages of the critical path."""
+    definition = tmp_path / "result" / "definition.json"
+    definition.parent.mkdir()
+    definition.write_text(json.dumps({"root": "t", "states": {
+        "t": {"type": "task", "func_name": "flaky", "next": "r",
+              "retry": {"max_attempts": 2, "interval_s": 0.01}},
+        "r": {"type": "repeat", "func_name": "nap", "count": 2}}}))
+    functions = tmp_path / "functions"
+    functions.mkdir()
+    (functions / "nap.py").write_text(
+        "import time\n\n\ndef handler(payload):\n    time.sleep(0.05)\n    return payload\n")
+    (tmp_path / "in.json").write_text(json.dumps({"counter": str(tmp_path / "n"),
+                                                  "fail_times": 1}))
+    calls = definition.parent / "calls.csv"
+    ran = xaas("flow", "run", str(definition), "--input", "in.json", "--functions",
+               str(FUNCTIONS), "--functions", str(functions), "--executor", "none",
+               "--measurements", str(calls), cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    records = rows(calls)
+    assert [(r["state"], r["attempt"], r["ok"]) for r in records] == [
+        ("t", "1", "False"), ("t", "2", "True"), ("r", "1", "True"), ("r", "1", "True")]
+    metrics = xaas("flow", "metrics", str(definition.parent), cwd=tmp_path)
+    assert metrics.returncode == 0, metrics.stderr
+    run_figures, metrics_figures = FIGURES.search(ran.stderr), FIGURES.search(metrics.stderr)
+    assert run_figures and metrics_figures, (ran.stderr, metrics.stderr)
+    assert run_figures.groups() == metrics_figures.groups()
+    # every call lies on the path here: the critical path is the sum of all four durations
+    total = sum(float(r["end"]) - float(r["start"]) for r in records)
+    assert float(run_figures.group(2)) == pytest.approx(total * 1e3, abs=0.06)
+    stages = json.loads((definition.parent / "metrics.json").read_text())["runs"][0]["stages"]
+    assert [(s["stage"], s["calls"]) for s in stages] == [("t", 2), ("r[1]", 1), ("r[2]", 1)]

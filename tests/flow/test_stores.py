@@ -15,6 +15,7 @@ from tests.services import redis_server
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow import runtime
 from xaas_parsl.flow.functions import load_handler, register_package, sources_for
+from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.measure import (
     RedisStore,
     SQLiteStore,
@@ -214,10 +215,17 @@ def test_transitions_and_summary() -> None:
                record("b", 1.6, 3.0, state="m/b", is_cold=True), record("c", 3.25, 4.0),
                record("x", 3.3, 3.4, ok=False)]
     assert transition_latencies(records) == pytest.approx([0.5, 0.6, 0.25])
-    figures = summary(records)
+    workflow = workflow_from_data({"root": "a", "states": {
+        "a": {"type": "task", "func_name": "a", "next": "m"},
+        "m": {"type": "map", "array": "xs", "root": "b", "next": "c",
+              "states": {"b": {"type": "task", "func_name": "b"}}},
+        "c": {"type": "task", "func_name": "c", "next": "x"},
+        "x": {"type": "task", "func_name": "x"}}}, "<test>")
+    figures = summary(records, workflow)
     assert figures["calls"] == 5 and figures["failed_calls"] == 1
     assert figures["runtime_s"] == pytest.approx(4.0)
+    # tasks a, c, x; the map m counts its longest call (1.4 s)
     assert figures["critical_path_s"] == pytest.approx(1.0 + 1.4 + 0.75 + 0.1)
     assert figures["cold_share"] == pytest.approx(0.2)
     assert figures["median_transition_s"] == pytest.approx(0.5)
-    assert summary([]) == {"calls": 0}
+    assert summary([], workflow) == {"calls": 0}

@@ -22,6 +22,7 @@ from xaas_parsl.fileio import load_data
 from xaas_parsl.flow.engine import RunResult, WorkflowFailed
 from xaas_parsl.flow.load import flow_schema, load_workflow
 from xaas_parsl.flow.measure import open_store, summary, write_csv
+from xaas_parsl.flow.model import Workflow
 from xaas_parsl.flow.runner import DEFAULT_WORKDIR, RunOptions, parsl_config, run
 
 
@@ -50,8 +51,9 @@ def _store_location(store: str | None, workdir: Path) -> str:
     return store or str(workdir / "measurements.sqlite")
 
 
-def _print_summary(records: Sequence[dict[str, Any]], console: Console) -> None:
-    figures = summary(records)
+def _print_summary(records: Sequence[dict[str, Any]], workflow: Workflow,
+                   console: Console) -> None:
+    figures = summary(records, workflow)
     if not figures["calls"]:
         return
     table = Table(title="calls", title_justify="left")
@@ -66,9 +68,10 @@ def _print_summary(records: Sequence[dict[str, Any]], console: Console) -> None:
                       f"{statistics.median((r['end'] - r['start']) * 1e3 for r in group):.2f}")
     console.print(table)
     transition = figures["median_transition_s"]
-    line = (f"runtime {figures['runtime_s'] * 1e3:.1f} ms, critical path "
-            f"{figures['critical_path_s'] * 1e3:.1f} ms, overhead "
-            f"{figures['overhead_s'] * 1e3:.1f} ms")
+    # the same precision as `xaas flow metrics` prints the same figures with
+    line = (f"runtime {figures['runtime_s'] * 1e3:.2f} ms, critical path "
+            f"{figures['critical_path_s'] * 1e3:.2f} ms, overhead "
+            f"{figures['overhead_s'] * 1e3:.2f} ms")
     if transition is not None:
         line += f", median transition {transition * 1e3:.2f} ms"
     console.print(line, soft_wrap=True)
@@ -107,7 +110,7 @@ def run_cmd(definition: Path, input_path: Path | None, site: str, executor: str,
             quiet: bool) -> None:
     """Run a workflow definition; the final payload is printed as JSON."""
     payload = load_data(input_path) if input_path is not None else {}
-    load_workflow(definition)  # fail on a bad definition before starting Parsl
+    workflow = load_workflow(definition)  # fail on a bad definition before starting Parsl
     label = None if executor == "none" else executor
     options = RunOptions(functions=tuple(str(f) for f in functions), packages=packages,
                          executor=label, storage=storage, store=store, workdir=str(workdir),
@@ -130,7 +133,7 @@ def run_cmd(definition: Path, input_path: Path | None, site: str, executor: str,
     if measurements is not None:
         write_csv(records, measurements)
     if not quiet:
-        _print_summary(records, console)
+        _print_summary(records, workflow, console)
     if failed is not None:
         raise failed
     assert result is not None

@@ -1,5 +1,9 @@
 """Measurement records: where they are kept, CSV export, and the derived figures.
 
+:func:`stages` is the one definition of SeBS-Flow's stages and critical path: ``xaas flow run``
+(:func:`summary`) and ``xaas flow metrics`` (:mod:`xaas_parsl.flow.metrics`) both call it, so the
+two print the same figures for the same records.
+
 Every call attempt yields one record (``worker.COLUMNS``: SeBS-Flow's nine columns, then
 ``state``, ``attempt``, ``ok``, ``error``). The driver writes each record as soon as the call
 ends, so the records of calls that finished before a failure are kept. The default store is an
@@ -20,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from xaas_parsl.fileio import write_atomic
+from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow
 from xaas_parsl.flow.worker import COLUMNS
 
 
@@ -152,21 +157,60 @@ def transition_latencies(records: Sequence[dict[str, Any]]) -> list[float]:
     return out
 
 
-def summary(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """DESIGN §8's derived figures for one run.
+def duration(r: dict[str, Any]) -> float:
+    return float(r["end"] - r["start"])
 
-    runtime = max(end) − min(start); critical path = Σ over top-level stages (first segment of
-    ``state``) of the longest call; overhead = runtime − critical path; cold share; median
-    transition latency.
+
+def stages(workflow: Workflow, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """SeBS-Flow's stages of one run, in the order they started; critical path = Σ ``time_s``.
+
+    One stage per state of the top-level chain (the first segment of a record's ``state``):
+
+    * a task is one stage, and its attempts add up (a retry runs after the failed attempt, so
+      both lie on the path);
+    * a map or parallel is one stage whose time is its longest call (its calls run side by side);
+    * every call of a repeat or loop is a stage of its own (``r[1]``, ``r[2]``, ...: chained
+      calls, each waiting for the previous one).
+
+    Per stage also its span (last end − first start), *internal overhead* (span − time) and
+    *transition* (first start − previous stage's last end).
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    chained: dict[str, int] = {}
+    for r in sorted(records, key=lambda r: r["start"]):
+        top = str(r["state"]).split("/")[0]
+        key = top
+        if isinstance(workflow.scope.states.get(top), Repeat | Loop):
+            chained[top] = chained.get(top, 0) + 1
+            key = f"{top}[{chained[top]}]"
+        groups.setdefault(key, []).append(r)
+    out = []
+    previous_end: float | None = None
+    for key, calls in sorted(groups.items(), key=lambda kv: kv[1][0]["start"]):
+        top = key.split("[")[0]
+        state = workflow.scope.states.get(top)
+        sequential = isinstance(state, Task | Repeat | Loop) or state is None
+        time = sum(map(duration, calls)) if sequential else max(map(duration, calls))
+        start, end = min(c["start"] for c in calls), max(c["end"] for c in calls)
+        out.append({"stage": key, "kind": type(state).__name__.lower() if state else "?",
+                    "calls": len(calls), "time_s": time, "span_s": end - start,
+                    "internal_overhead_s": end - start - time,
+                    "transition_s": None if previous_end is None else start - previous_end,
+                    "start": start, "end": end})
+        previous_end = end
+    return out
+
+
+def summary(records: Sequence[dict[str, Any]], workflow: Workflow) -> dict[str, Any]:
+    """The figures ``xaas flow run`` prints for one run (docs/flow-benchmarks.md, "Metrics").
+
+    runtime = max(end) − min(start); critical path = Σ of the :func:`stages`' times; overhead =
+    runtime − critical path; cold share; median transition latency.
     """
     if not records:
         return {"calls": 0}
     runtime = max(r["end"] for r in records) - min(r["start"] for r in records)
-    stages: dict[str, float] = {}
-    for r in records:
-        stage = str(r["state"]).split("/")[0]
-        stages[stage] = max(stages.get(stage, 0.0), r["end"] - r["start"])
-    critical = sum(stages.values())
+    critical = sum(s["time_s"] for s in stages(workflow, records))
     transitions = transition_latencies(records)
     return {
         "calls": len(records),

@@ -3,10 +3,9 @@
 Per run (one ``request_id``):
 
 * runtime = max(end) − min(start);
-* stages (SeBS-Flow's critical path): one stage per state of the top-level chain, in the order
-  they ran; a task is one stage (its attempts run one after another, so their durations add
-  up), a map or parallel is one stage (its longest call), and every call of a repeat or loop is
-  a stage of its own (they are chained calls); critical path = Σ stage times;
+* stages and critical path: :func:`xaas_parsl.flow.measure.stages`, the one definition that
+  ``xaas flow run`` uses too (a task's attempts add up, a map or parallel counts its longest
+  call, every call of a repeat or loop is a stage of its own); critical path = Σ stage times;
 * overhead = runtime − critical path; per stage also its *transition* (stage's first start −
   previous stage's last end) and *internal overhead* (stage span − stage time);
 * longest path through the executed DAG (networkx): one node per call, an edge A → B when the
@@ -34,7 +33,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 from xaas_parsl.errors import InputError
-from xaas_parsl.flow.measure import transition_latencies
+from xaas_parsl.flow.measure import duration, stages, transition_latencies
 from xaas_parsl.flow.model import Loop, Map, Parallel, Repeat, Scope, State, Switch, Task, Workflow
 
 PRICES: dict[str, dict[str, float]] = {
@@ -164,52 +163,20 @@ def call_graph(workflow: Workflow) -> CallGraph:
 
 # ---- per-run figures ---------------------------------------------------------------------------
 
-def _duration(r: Record) -> float:
-    return float(r["end"] - r["start"])
-
-
-def stages(workflow: Workflow, records: Sequence[Record]) -> list[dict[str, Any]]:
-    """SeBS-Flow's stages of one run, in the order they started (see the module docstring)."""
-    groups: dict[str, list[Record]] = {}
-    chained: dict[str, int] = {}
-    for r in sorted(records, key=lambda r: r["start"]):
-        top = str(r["state"]).split("/")[0]
-        key = top
-        if isinstance(workflow.scope.states.get(top), Repeat | Loop):
-            chained[top] = chained.get(top, 0) + 1
-            key = f"{top}[{chained[top]}]"
-        groups.setdefault(key, []).append(r)
-    out = []
-    previous_end: float | None = None
-    for key, calls in sorted(groups.items(), key=lambda kv: kv[1][0]["start"]):
-        top = key.split("[")[0]
-        state = workflow.scope.states.get(top)
-        sequential = isinstance(state, Task | Repeat | Loop) or state is None
-        time = sum(map(_duration, calls)) if sequential else max(map(_duration, calls))
-        start, end = min(c["start"] for c in calls), max(c["end"] for c in calls)
-        out.append({"stage": key, "kind": type(state).__name__.lower() if state else "?",
-                    "calls": len(calls), "time_s": time, "span_s": end - start,
-                    "internal_overhead_s": end - start - time,
-                    "transition_s": None if previous_end is None else start - previous_end,
-                    "start": start, "end": end})
-        previous_end = end
-    return out
-
-
 def longest_path(graph: CallGraph, records: Sequence[Record]) -> dict[str, Any]:
     """The heaviest path (Σ call durations) through the executed DAG of one run."""
     dag = nx.DiGraph()
     calls = sorted(records, key=lambda r: r["start"])
     dag.add_node("start")
     for i, a in enumerate(calls):
-        dag.add_edge("start", i, weight=_duration(a))
+        dag.add_edge("start", i, weight=duration(a))
         for j in range(i + 1, len(calls)):
             b = calls[j]
             if graph.graph.has_edge(a["state"], b["state"]) and a["end"] <= b["start"] + EPSILON:
-                dag.add_edge(i, j, weight=_duration(b))
+                dag.add_edge(i, j, weight=duration(b))
     nodes = [n for n in nx.dag_longest_path(dag, weight="weight") if n != "start"]
     path = [calls[int(n)] for n in nodes]
-    return {"length_s": sum(map(_duration, path)),
+    return {"length_s": sum(map(duration, path)),
             "span_s": (path[-1]["end"] - path[0]["start"]) if path else 0.0,
             "states": [str(c["state"]) for c in path]}
 
@@ -245,7 +212,7 @@ def cost(records: Sequence[Record], counts: dict[str, int], memory_mb: float) ->
     out = {}
     for provider, price in PRICES.items():
         unit = price["billing_unit_s"]
-        billed = sum(math.ceil(round(_duration(r) / unit, 9)) * unit for r in records)
+        billed = sum(math.ceil(round(duration(r) / unit, 9)) * unit for r in records)
         orchestration_count = counts["aws_transitions" if provider == "aws" else "gcp_steps"]
         out[provider] = (billed * memory_mb / 1024 * price["gb_s"] +
                          len(records) * price["request"] +
