@@ -1,5 +1,6 @@
-"""The main job (``xaas demo``): discover the node, choose the example's configuration, build it
-from source and run its test.
+"""``xaas demo`` (the README's smaller job): discover the node, choose the example's
+configuration, deploy it (from source, from its IR bundle with ``--deploy ir``, or in containers
+when a Docker engine answers) and run its test.
 
 Two engines run the same steps (``xaas_parsl.steps``): ``parsl`` (the default) runs them as Parsl
 apps on a site config (``local`` here: discovery, build and test on the ``compute`` executor,

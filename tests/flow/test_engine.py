@@ -1,4 +1,5 @@
-"""The interpreter end to end on local threads (no Parsl): DESIGN §8 semantics, one by one."""
+"""The interpreter end to end on local threads (no Parsl): the semantics of docs/flow.md §2, one by
+one."""
 
 from __future__ import annotations
 

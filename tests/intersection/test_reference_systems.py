@@ -1,7 +1,8 @@
 """Intersection on the six real upstream system files × GROMACS and the bundled example.
 
-Each case pins what DESIGN §3 and the issue require, and the ``upstream_*`` tests show where
-upstream's own checker (``reference/xaas/upstream-intersection``) is wrong and we are not.
+Each case pins what docs/architecture.md ("Versions", "SIMD choice") and docs/intersection.md
+require, and the ``upstream_*`` tests show where upstream's own checker
+(``reference/xaas/upstream-intersection``) is wrong and we are not.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""DESIGN §3's host→level table, including the rules upstream gets wrong."""
+"""The host→level table (docs/architecture.md, "SIMD choice"), including the rules upstream gets
+wrong."""
 
 from __future__ import annotations
 

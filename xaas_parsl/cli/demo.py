@@ -1,4 +1,4 @@
-"""``xaas demo``: the main job of the README's first command, rendered with rich."""
+"""``xaas demo``: the README's smaller job (the main one is ``xaas showcase``), in rich."""
 
 from __future__ import annotations
 

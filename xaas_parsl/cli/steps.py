@@ -5,8 +5,8 @@ rerun skips what exists. These commands are thin wrappers over :mod:`xaas_parsl.
 functions the Parsl apps and Globus Compute run), each reading its inputs from JSON files and
 writing one JSON result atomically, so an interrupted job never leaves a file a rerun would trust.
 
-IR and container deployments do not exist yet; they will be ``xaas deploy ir`` and
-``xaas deploy container`` beside ``deploy source``, with the same file-in/file-out shape.
+The IR and container deployments have their own commands, ``xaas ir deploy`` (:mod:`.ir`) and
+``xaas container deploy`` (:mod:`.container`); the Snakemake rules deploy from source.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The main job's container path: app image → deploy for this node → the app's test inside.
+"""``xaas demo``'s container path: app image → deploy for this node → the app's test inside.
 
 ``run_container_job`` is what ``xaas demo`` runs when a Docker engine answers: base images
 (bootstrapped once, cached), the app's IR container (or source container), a deployment for

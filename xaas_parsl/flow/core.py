@@ -1,9 +1,9 @@
 """The pure interpreter core: payload paths, switch comparisons and the walker's decisions.
 
 Nothing here calls a function, waits or touches Parsl; the executor (``xaas_parsl.flow.engine``)
-asks these functions what to do next and performs it. Keeping every semantic decision of DESIGN
-§8 in plain functions over plain data is what lets the same rules be tested without Parsl and
-reused by translators to other back ends.
+asks these functions what to do next and performs it. Keeping every semantic decision of
+docs/flow.md §2 in plain functions over plain data is what lets the same rules be tested without
+Parsl and reused by translators to other back ends.
 
 Payloads are never mutated: ``set_path`` copies the objects along the path, so the payload a task
 received is still intact when its ``failure`` target needs it, and parallel branches cannot see

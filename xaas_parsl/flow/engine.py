@@ -7,13 +7,13 @@ invoker (a Parsl app on a chosen executor, or a thread in this process). The dri
 coroutine: a map of a thousand items or nested fan-outs are a thousand cheap coroutines waiting on
 futures, not a thousand threads, and nothing can deadlock on a bounded pool.
 
-Failure semantics (DESIGN §8): a failing call is retried per its ``retry`` policy, each attempt
-bounded by its timeout; when the attempts are spent, a task with ``failure`` continues there with
-the payload the task received, and the run still succeeds. Otherwise the run fails with
+Failure semantics (docs/flow.md §2): a failing call is retried per its ``retry`` policy, each
+attempt bounded by its timeout; when the attempts are spent, a task with ``failure`` continues there
+with the payload the task received, and the run still succeeds. Otherwise the run fails with
 ``WorkflowFailed`` naming the request id and the state path (a loop/repeat names itself; a call
-inside a map or parallel names the map/parallel state, then the inner state). A failing map item
-or branch fails its map/parallel after all siblings finished (so no call is left running
-unobserved and all their measurements are kept); the first failure in element order is reported.
+inside a map or parallel names the map/parallel state, then the inner state). A failing map item or
+branch fails its map/parallel after all siblings finished (so no call is left running unobserved and
+all their measurements are kept); the first failure in element order is reported.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Derived figures of recorded runs (DESIGN §8), from ``calls.csv`` and the definition.
+"""Derived figures of recorded runs (docs/flow-benchmarks.md §3), from ``calls.csv`` and the
+definition.
 
 Per run (one ``request_id``):
 
@@ -14,10 +15,10 @@ Per run (one ``request_id``):
   before B started; the path maximising the sum of call durations. It sees chains inside
   parallel branches and map bodies that the stage rule reduces to one call;
 * transition latency (``measure.transition_latencies``), cold share, distinct containers;
-* cost under DESIGN §8's price models, with the units each platform bills (``PRICES``):
-  compute = Σ over calls of the billed duration (AWS Lambda rounds up to 1 ms, GCP Cloud
-  Functions to 100 ms) x memory in GB; one request per call attempt; and the orchestration count
-  of the definition as each platform runs it (``orchestration``).
+* cost under SeBS-Flow's price models (docs/flow-benchmarks.md §3), with the units each platform
+  bills (``PRICES``): compute = Σ over calls of the billed duration (AWS Lambda rounds up to 1 ms,
+  GCP Cloud Functions to 100 ms) x memory in GB; one request per call attempt; and the orchestration
+  count of the definition as each platform runs it (``orchestration``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What a running function may ask of the platform: its call's ids and the object store.
 
-A handler receives only its payload (DESIGN §8: the envelope belongs to the runtime, and the
-runtime never adds keys to the payload). Upstream's wrapper injected ``payload["request-id"]``
+A handler receives only its payload (docs/flow.md §2: the envelope belongs to the runtime, and
+the runtime never adds keys to the payload). Upstream's wrapper injected ``payload["request-id"]``
 instead; functions that need such ids (trip booking uses the call id as a booking id) ask here::
 
     from xaas_parsl.flow import runtime

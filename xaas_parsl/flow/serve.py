@@ -8,8 +8,8 @@ runtime context set, storage counted), so the only difference between a local ru
 emulated one is who walks the states. That is what makes "same output, same calls" a test of
 the translation and nothing else.
 
-Wire format (DESIGN §8): the request body is ``{"payload": ..., "request_id": ...}``; the answer
-is ``{"payload": <new payload>, "request_id": ...}`` with HTTP 200, or HTTP 500 with
+Wire format (docs/flow.md §2): the request body is ``{"payload": ..., "request_id": ...}``; the
+answer is ``{"payload": <new payload>, "request_id": ...}`` with HTTP 200, or HTTP 500 with
 ``{"error": "<Type>: <message>", "request_id": ...}`` when the handler raises. Every call is
 recorded (function, input payload, outcome) so tests can compare the multiset of calls.
 """

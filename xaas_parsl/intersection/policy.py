@@ -1,6 +1,6 @@
 """The policy that turns "what is possible" into one configuration.
 
-Defaults implement DESIGN §3 (GROMACS's SIMD table, FMA-unit rule, SVE rule) and simple,
+Defaults implement docs/architecture.md (GROMACS's SIMD table, FMA-unit rule, SVE rule) and simple,
 explainable library rules. Users override with *preferences* (soft: an ordered wish list, the
 first available wins) and *pins* (hard: that exact entry or an error). Both are keyed by section:
 ``simd``, ``gpu_backend``, ``fft``, ``gpu_fft``, ``blas``, ``compiler``; MPI and OpenMP are
@@ -53,7 +53,7 @@ POLICY_SCHEMA: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Policy:
-    """How to choose among available entries; the empty policy is DESIGN §3's default."""
+    """How to choose among available entries; the empty policy is the default choice."""
 
     prefer: dict[str, tuple[str, ...]] = field(default_factory=dict)
     pin: dict[str, str] = field(default_factory=dict)

@@ -27,8 +27,8 @@ SECTIONS = (
 class Status:
     """Whether one spec entry is usable on the node, the node's version, and why (a sentence).
 
-    ``version_unknown`` marks the DESIGN §3 case "usable, with a warning": the app states a
-    minimum and the node's version is not known.
+    ``version_unknown`` marks the docs/architecture.md case "usable, with a warning": the app states
+    a minimum and the node's version is not known.
     """
 
     usable: bool

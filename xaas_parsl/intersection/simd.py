@@ -3,7 +3,7 @@
 Applications spell SIMD choices their own way (GROMACS ``AVX_512``, milc ``AVX512``, llama.cpp
 ``AVX512`` + per-instruction switches, vpic ``Portable``). Each spelling is mapped to a canonical
 ``Level`` with the CPU flags it needs (``/proc/cpuinfo`` names). The host's preferred level follows
-GROMACS's own host→level table (DESIGN §3):
+GROMACS's own host→level table (docs/architecture.md):
 
 * ``avx512f`` with 2 FMA units → AVX_512, with 1 unit → AVX2_256 (unknown count: 2, unless the CPU
   model is known to have one: Xeon Bronze/Silver, Skylake/Cascade Lake Gold 51xx/52xx);

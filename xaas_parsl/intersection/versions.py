@@ -2,8 +2,9 @@
 
 Versions found on real systems are messy (``12.6.2``, ``2021.3.0``, ``8.1.30``, ``1.1``,
 ``550.54.15``, ``13.0.r13.0``). We take the leading dotted-number part and compare it with
-``packaging.version.Version``; anything without a number is *unknown* (``None``). DESIGN §3:
-an unknown version is usable (with a warning); only a known version below the minimum excludes.
+``packaging.version.Version``; anything without a number is *unknown* (``None``). Versions
+(docs/architecture.md): an unknown version is usable (with a warning); only a known version below
+the minimum excludes.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 re-targeted, lowered, linked and installed for the configuration a machine needs.
 
 ``build_bundle`` (``xaas ir build``) writes the bundle, ``deploy`` (``xaas ir deploy``) lowers
-one configuration, ``run_ir_job`` does both and runs the app's tests (the main job's IR path).
+one configuration, ``run_ir_job`` does both and runs the app's tests (``xaas demo --deploy ir``).
 """
 
 from xaas_parsl.ir.build import build_bundle, explain

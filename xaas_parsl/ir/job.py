@@ -1,4 +1,4 @@
-"""The main job's IR path: bundle heat2d, deploy the configuration chosen for this machine,
+"""``xaas demo --deploy ir``'s path: bundle heat2d, deploy the configuration chosen for this node,
 run its tests. One call for the demo (``run_ir_job``); each step is also a CLI command."""
 
 from __future__ import annotations

@@ -1,13 +1,13 @@
 """Deciding which configurations of one compilation unit can share one IR file (pure).
 
-Rules (DESIGN.md §4, improved): for one unit (a compile_commands ``output``), configurations
-share an IR when their preprocessed texts hash equal and the argument classes that reach the
-compiler after preprocessing agree: optimisation, ``-f`` flags and other flags. Definitions
-and includes are *not* compared: equal preprocessed text proves they made no difference.
+Rules (docs/ir.md, improved on upstream): for one unit (a compile_commands ``output``),
+configurations share an IR when their preprocessed texts hash equal and the argument classes that
+reach the compiler after preprocessing agree: optimisation, ``-f`` flags and other flags.
+Definitions and includes are *not* compared: equal preprocessed text proves they made no difference.
 Exceptions: a lone ``-fopenmp`` difference does not split a unit whose preprocessed text has no
-``#pragma omp``; and configurations that differ only in CPU tuning (``-m*``/``-march``) share
-one *retargetable* IR, emitted without tuning flags and before LLVM optimisation, whose
-functions' target attributes are rewritten per configuration at deployment.
+``#pragma omp``; and configurations that differ only in CPU tuning (``-m*``/``-march``) share one
+*retargetable* IR, emitted without tuning flags and before LLVM optimisation, whose functions'
+target attributes are rewritten per configuration at deployment.
 """
 
 from __future__ import annotations

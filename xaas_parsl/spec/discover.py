@@ -22,10 +22,10 @@ and in ``docs/spec-discovery.md``:
 * Toolchain (:mod:`~xaas_parsl.spec.rules.toolchain`): ``build_system`` from the top-level
   ``cmake_minimum_required``; compiler minimums from explicit checks; flags; architectures.
 
-Output follows DESIGN §3 exactly (multichoice → ``-D<OPT>=<value>``, boolean → ``-D<OPT>``,
-defaults as on native x86-64 Linux) and is validated against the corrected schema. Entries are
-in rule order and, within a rule, in the order the project declares them — both deterministic, so
-two runs give byte-identical JSON.
+Output follows docs/architecture.md exactly (multichoice → ``-D<OPT>=<value>``, boolean →
+``-D<OPT>``, defaults as on native x86-64 Linux) and is validated against the corrected schema.
+Entries are in rule order and, within a rule, in the order the project declares them — both
+deterministic, so two runs give byte-identical JSON.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Classification rules, output conventions (DESIGN §3), determinism, heat2d and the CLI."""
+"""Classification rules, output conventions (docs/architecture.md, "Specialization points"),
+determinism, heat2d and the CLI."""
 
 from __future__ import annotations
 

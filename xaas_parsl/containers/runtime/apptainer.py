@@ -6,8 +6,9 @@ Intel GPUs as on Aurora, the ``/dev/dri`` render nodes bound into a contained ``
 Level Zero variables (``ZE_FLAT_DEVICE_HIERARCHY``, ``ZE_AFFINITY_MASK``). MPI uses the hybrid
 model: the site launcher (``mpiexec`` on Aurora) starts one ``apptainer exec`` per rank.
 
-Apptainer cannot be installed here (DESIGN §6): the argv and recipes are tested against the
-documented syntax, and ``run`` executes them only where ``apptainer`` is on PATH (the site).
+Apptainer cannot be installed here (docs/containers-sites.md): the argv and recipes are tested
+against the documented syntax, and ``run`` executes them only where ``apptainer`` is on PATH (the
+site).
 """
 
 from __future__ import annotations

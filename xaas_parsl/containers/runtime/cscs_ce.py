@@ -7,9 +7,9 @@ and hook annotations (``com.hooks.cxi.enabled`` for Slingshot, ``com.hooks.aws_o
 for NCCL). ``srun --environment=/path/x.toml CMD`` then runs CMD inside it on every rank; GPUs
 are exposed by the Container Engine's NVIDIA hook and bound by Slurm.
 
-The Container Engine cannot be installed here (DESIGN §6): EDFs are written with ``tomli_w``
-and read back with ``tomllib`` in the tests, and ``run`` executes the ``srun`` line only where
-Slurm is on PATH (the site).
+The Container Engine cannot be installed here (docs/containers-sites.md): EDFs are written with
+``tomli_w`` and read back with ``tomllib`` in the tests, and ``run`` executes the ``srun`` line only
+where Slurm is on PATH (the site).
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ when ``CUDA_VISIBLE_DEVICES`` is set, which Slurm does for ``--gpus-per-node``. 
 native MPI hook (``sarus run --mpi``), which swaps the image's MPICH-ABI MPI for the host's, so
 containers are started by ``srun --mpi=pmi2``.
 
-Sarus cannot be installed here (DESIGN §6): the argv are tested against the documented syntax
-and ``run`` executes them only where ``sarus`` is on PATH (the site).
+Sarus cannot be installed here (docs/containers-sites.md): the argv are tested against the
+documented syntax and ``run`` executes them only where ``sarus`` is on PATH (the site).
 """
 
 from __future__ import annotations

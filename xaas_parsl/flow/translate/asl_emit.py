@@ -1,4 +1,4 @@
-"""Model → AWS Step Functions ASL (JSONPath mode), with the semantics of DESIGN §8.
+"""Model → AWS Step Functions ASL (JSONPath mode), with the semantics of docs/flow.md §2.
 
 State data *is* the payload: every state's input and output is the workflow payload itself, so
 the execution input is the initial payload and the execution output is the final payload, as

@@ -1,4 +1,4 @@
-"""Model → Google Cloud Workflows YAML, with the semantics of DESIGN §8.
+"""Model → Google Cloud Workflows YAML, with the semantics of docs/flow.md §2.
 
 The execution argument is the initial payload (``main: {params: [input]}``) and the workflow
 returns the final payload, as ``xaas flow run`` prints it. Every function call goes through one

@@ -1,6 +1,6 @@
 """What a native x86-64 Linux configure with GCC defines before the project's first line.
 
-Defaults in the specialization points are "as on native x86-64 Linux" (DESIGN §3), so the
+Defaults in the specialization points are "as on native x86-64 Linux" (docs/architecture.md), so the
 evaluation starts from the variables CMake itself would set there (system, processor, GNU
 compiler IDs and versions, pointer size, ...) and the cache entries it creates. The values are
 fixed (GCC 12.2, CMake 3.31) rather than read from the machine discovery runs on, so that the
