@@ -15,9 +15,7 @@ import click
 
 from xaas_parsl.fileio import write_atomic
 from xaas_parsl.flow.functions import sources_for
-
-TARGETS = ("sebs", "asl", "gcp", "durable", "cncf")
-SOURCES = ("sebs", "asl", "gcp")
+from xaas_parsl.flow.translate import SOURCES, TARGETS
 
 
 @click.command("translate")

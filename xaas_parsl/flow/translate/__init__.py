@@ -5,7 +5,10 @@ parsed (SeBS JSON/YAML by the flow loader, ASL by ``asl_parse``, Cloud Workflows
 ``gcp_parse``) into a checked ``Workflow``, and an emitter writes the target (``sebs``, ``asl``,
 ``gcp``, ``durable``, ``cncf``). The model is the reference semantics the local executor runs, so
 "A → B" is "A → model → B" and each emitter/parser is tested once against the executor instead of
-every pair against every other.
+every pair against every other. Emitters and parsers share one small interface
+(``base.Emitter.emit(model, endpoints) -> Emitted(files, warnings)``,
+``base.Parser.parse(text) -> model``) and are registered by dialect (``dialects.py``), so this
+module knows no dialect.
 
 The source dialect is detected from the content (``--from`` overrides): an object with ``root``
 and ``states`` whose state types are lowercase is SeBS; ``StartAt`` + ``States`` is ASL; a YAML
@@ -23,13 +26,13 @@ import yaml
 
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text
-from xaas_parsl.flow.load import load_workflow
 from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow, walk
-from xaas_parsl.flow.translate.endpoints import Endpoints, Provider, load_endpoints
+from xaas_parsl.flow.translate import dialects
+from xaas_parsl.flow.translate.base import EMITTERS, PARSERS, Emitter, emitter, parser
+from xaas_parsl.flow.translate.endpoints import Endpoints, load_endpoints
 
-TARGETS = ("sebs", "asl", "gcp", "durable", "cncf")
-SOURCES = ("sebs", "asl", "gcp")
-_PROVIDER: dict[str, Provider] = {"asl": "aws", "gcp": "gcp", "cncf": "gcp", "durable": "azure"}
+TARGETS = tuple(EMITTERS)
+SOURCES = tuple(PARSERS)
 
 
 @dataclass
@@ -80,12 +83,13 @@ def _line(text: str, name: str) -> str:
     return f" (line {text.count(chr(10), 0, found.start()) + 1})" if found else ""
 
 
-def _check_mapping(wf: Workflow, endpoints: Endpoints, provider: Provider, text: str) -> None:
+def _check_mapping(wf: Workflow, endpoints: Endpoints, target: Emitter, text: str) -> None:
     """A function missing from the mapping: one line naming the state, its line, the file."""
     for _, state in walk(wf.scope):
         if isinstance(state, Task | Loop | Repeat):
             try:
-                endpoints.check([state.call.func_name], provider)
+                endpoints.check([state.call.func_name], target.endpoint_keys,
+                                target.endpoint_required)
             except InputError as exc:
                 raise InputError(f"state {state.name!r}{_line(text, state.name)}: "
                                  f"{exc.problem} ({exc.path})", wf.source) from None
@@ -94,67 +98,28 @@ def _check_mapping(wf: Workflow, endpoints: Endpoints, provider: Provider, text:
 def read_source(path: Path, text: str, from_: str | None, endpoints: Endpoints,
                 warnings: list[str]) -> Workflow:
     """Any source dialect → checked ``Workflow``."""
-    dialect = from_ or detect(text, path)
-    if dialect == "sebs":
-        return load_workflow(path)
-    if dialect == "asl":
-        from xaas_parsl.flow.translate.asl_parse import parse_asl
-
-        return parse_asl(text, str(path), endpoints.func_for, warnings)
-    if dialect == "gcp":
-        from xaas_parsl.flow.translate.gcp_parse import parse_gcp
-
-        def func_for_url(url: str) -> str:
-            try:
-                return endpoints.func_for(url)
-            except ValueError as exc:
-                raise InputError(str(exc), path) from None
-
-        return parse_gcp(text, str(path), func_for_url, warnings=warnings)
-    raise InputError(f"unknown source dialect {dialect!r} (one of {', '.join(SOURCES)})", path)
+    return parser(from_ or detect(text, path), endpoints, path, warnings).parse(text)
 
 
 def translate(source_path: str | Path, to: str, from_: str | None = None,
               mapping: str | Path | None = None, endpoint_base: str | None = None,
               out_dir: str | Path | None = None) -> Translation:
     """Translate the definition at ``source_path`` to ``to``; see the module docstring."""
-    if to not in TARGETS:
-        raise InputError(f"unknown target {to!r} (one of {', '.join(TARGETS)})")
+    target = emitter(to)
     path = Path(source_path)
+    if target.directory and out_dir is None:
+        raise InputError(f"--to {to} writes a directory: give -o DIR", path)
     text = read_text(path)
     endpoints = load_endpoints(mapping, endpoint_base)
     result = Translation(to)
     wf = read_source(path, text, from_, endpoints, result.warnings)
-    if to in _PROVIDER:
-        _check_mapping(wf, endpoints, _PROVIDER[to], text)
-    if to == "sebs":
-        from xaas_parsl.flow.translate.sebs_emit import emit_sebs
-
-        result.text = json.dumps(emit_sebs(wf), indent=2) + "\n"
-    elif to == "asl":
-        from xaas_parsl.flow.translate.asl_emit import emit_asl_data
-
-        machine, warnings = emit_asl_data(wf, endpoints.aws)
-        result.text = json.dumps(machine, indent=2) + "\n"
-        result.warnings.extend(warnings)
-        result.warnings.append("Step Functions limits state data (the payload) to 256 KiB; "
-                               "larger payloads fail with States.DataLimitExceeded")
-    elif to == "gcp":
-        from xaas_parsl.flow.translate.gcp_emit import emit_gcp
-
-        result.text = emit_gcp(wf, endpoints.gcp, warnings=result.warnings)
-    elif to == "cncf":
-        from xaas_parsl.flow.translate.cncf import emit_cncf
-
-        result.text = emit_cncf(wf, endpoints.gcp, warnings=result.warnings)
+    if endpoints.mapping and target.endpoint_keys:
+        _check_mapping(wf, endpoints, target, text)
+    emitted = target.emit(wf, endpoints)
+    result.warnings.extend(emitted.warnings)
+    if target.directory:
+        assert out_dir is not None
+        result.files = dialects.write_files(emitted, Path(out_dir))
     else:
-        if out_dir is None:
-            raise InputError("--to durable writes a function app: give -o DIR", path)
-        from xaas_parsl.flow.translate.durable import emit_durable
-
-        # Activities post to the mapped/base URLs when the user gave them; otherwise to
-        # $XAAS_FLOW_ENDPOINT_BASE/<func_name>, read by the app at run time.
-        url_for = endpoints.gcp if (mapping is not None or endpoint_base is not None) else None
-        result.files = emit_durable(wf, endpoints.azure, Path(out_dir),
-                                    warnings=result.warnings, url_for=url_for)
+        (result.text,) = emitted.files.values()
     return result

@@ -18,7 +18,6 @@ construct, because a silent approximation would run differently on AWS than loca
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,61 +25,20 @@ from typing import Any
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
-from xaas_parsl.flow.translate.asl_emit import LAMBDA_INVOKE, META
+from xaas_parsl.flow.translate.asl_emit import LAMBDA_INVOKE
 from xaas_parsl.flow.translate.asl_shape import shape_error
-
-_TASK_KEYS = {"Type", "Comment", "Resource", "Parameters", "OutputPath", "ResultSelector",
-              "ResultPath", "InputPath", "Next", "End", "Catch", "Retry", "TimeoutSeconds"}
-_MAP_KEYS = {"Type", "Comment", "ItemsPath", "ItemProcessor", "Iterator", "ItemSelector",
-             "Parameters", "ResultPath", "MaxConcurrency", "Next", "End", "InputPath",
-             "OutputPath"}
-_PARALLEL_KEYS = {"Type", "Comment", "Branches", "ResultSelector", "Next", "End"}
-_CHOICE_KEYS = {"Type", "Comment", "Choices", "Default"}
-_OPS = {"Equals": "==", "LessThan": "<", "LessThanEquals": "<=", "GreaterThan": ">",
-        "GreaterThanEquals": ">="}
-_PATH_SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\['((?:[^'\\]|\\.)*)'\]")
-
-
-class _Reject(Exception):
-    """A construct outside the subset: (state, message); the parser adds file and line."""
-
-    def __init__(self, state: str, message: str) -> None:
-        super().__init__(state, message)
-        self.state = state
-        self.message = message
-
-
-def model_path(jsonpath: Any, state: str, what: str) -> str:
-    """``$.a.b`` / ``$['a-b'][0]`` → dotted ``a.b`` / ``a-b.0``."""
-    if not isinstance(jsonpath, str) or not jsonpath.startswith("$") or jsonpath == "$":
-        raise _Reject(state, f"{what} {jsonpath!r} must be a JSONPath below '$'")
-    segments: list[str] = []
-    pos = 1
-    while pos < len(jsonpath):
-        found = _PATH_SEGMENT.match(jsonpath, pos)
-        if found is None:
-            raise _Reject(state, f"{what} {jsonpath!r} is not a plain JSONPath (only .name, "
-                                 "[index] and ['name'] segments)")
-        name, index, quoted = found.groups()
-        segment = name if name is not None else index if index is not None else \
-            re.sub(r"\\(.)", r"\1", quoted)
-        if "." in segment:
-            raise _Reject(state, f"{what} {jsonpath!r}: a key containing '.' cannot be a "
-                                 "SeBS path")
-        segments.append(segment)
-        pos = found.end()
-    return ".".join(segments)
-
-
-def _meta(state: dict[str, Any]) -> dict[str, Any]:
-    comment = state.get("Comment")
-    if isinstance(comment, str) and comment.startswith(META):
-        try:
-            data = json.loads(comment[len(META):])
-        except json.JSONDecodeError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    return {}
+from xaas_parsl.flow.translate.asl_syntax import (
+    CHOICE_KEYS,
+    MAP_KEYS,
+    OPS,
+    PARALLEL_KEYS,
+    TASK_KEYS,
+    Reject,
+    line_of,
+    meta_of,
+    model_path,
+    no_duplicates,
+)
 
 
 @dataclass
@@ -90,15 +48,15 @@ class _Parser:
 
     def scope(self, machine: Any, where: str) -> dict[str, Any]:
         if not isinstance(machine, dict) or "StartAt" not in machine or "States" not in machine:
-            raise _Reject(where, "needs StartAt and States")
+            raise Reject(where, "needs StartAt and States")
         states: dict[str, Any] = machine["States"]
         if not isinstance(states, dict) or not states:
-            raise _Reject(where, "States must be a non-empty object")
+            raise Reject(where, "States must be a non-empty object")
         for name, state in states.items():
             if not isinstance(state, dict) or "Type" not in state:
-                raise _Reject(name, "a state must be an object with Type")
-        names = {n: str(_meta(s).get("name", n)) for n, s in states.items()}
-        parts = {n for n, s in states.items() if "repeat_of" in _meta(s)}
+                raise Reject(name, "a state must be an object with Type")
+        names = {n: str(meta_of(s).get("name", n)) for n, s in states.items()}
+        parts = {n for n, s in states.items() if "repeat_of" in meta_of(s)}
         out: dict[str, Any] = {}
         for name, state in states.items():
             kind = state["Type"]
@@ -109,14 +67,14 @@ class _Parser:
             out[names[name]] = self.state(name, state, states, names)
         root = self.target(machine["StartAt"], states, names, where, "StartAt")
         if root is None:
-            raise _Reject(where, "StartAt leads to no state that calls a function")
+            raise Reject(where, "StartAt leads to no state that calls a function")
         return {"root": root, "states": out}
 
     @staticmethod
     def check_pass(name: str, state: dict[str, Any]) -> None:
         extra = set(state) - {"Type", "Comment", "Next", "End"}
         if extra:
-            raise _Reject(name, f"Pass with {', '.join(sorted(extra))} changes the data, which "
+            raise Reject(name, f"Pass with {', '.join(sorted(extra))} changes the data, which "
                                 "has no SeBS-Flow equivalent")
 
     def target(self, name: Any, states: dict[str, Any], names: dict[str, str], where: str,
@@ -125,17 +83,17 @@ class _Parser:
         seen: set[str] = set()
         while True:
             if not isinstance(name, str) or name not in states:
-                raise _Reject(where, f"{what} target {name!r} is not a state of this scope")
+                raise Reject(where, f"{what} target {name!r} is not a state of this scope")
             state = states[name]
             if state["Type"] == "Succeed":
                 return None
             if state["Type"] == "Fail":
-                raise _Reject(where, f"{what} goes to Fail state {name!r}: an unconditional "
+                raise Reject(where, f"{what} goes to Fail state {name!r}: an unconditional "
                                      "failure has no SeBS-Flow equivalent")
             if state["Type"] != "Pass":
                 return names[name]
             if name in seen:
-                raise _Reject(where, f"Pass states loop at {name!r}")
+                raise Reject(where, f"Pass states loop at {name!r}")
             seen.add(name)
             if state.get("End") is True:
                 return None
@@ -152,41 +110,41 @@ class _Parser:
     def allowed(name: str, state: dict[str, Any], keys: set[str]) -> None:
         extra = sorted(set(state) - keys)
         if extra:
-            raise _Reject(name, f"{state['Type']} field {extra[0]} is not supported")
+            raise Reject(name, f"{state['Type']} field {extra[0]} is not supported")
 
     def call(self, name: str, state: dict[str, Any]) -> dict[str, Any]:
         """``func_name``, ``retry``, ``timeout_s`` of a Task (the data flow is checked too)."""
-        self.allowed(name, state, _TASK_KEYS)
+        self.allowed(name, state, TASK_KEYS)
         resource = state.get("Resource")
         if resource == LAMBDA_INVOKE:
             params = state.get("Parameters")
             if not isinstance(params, dict) or not isinstance(params.get("FunctionName"), str):
-                raise _Reject(name, "lambda:invoke Task needs Parameters.FunctionName")
+                raise Reject(name, "lambda:invoke Task needs Parameters.FunctionName")
             extra = sorted(set(params) - {"FunctionName", "Payload", "Payload.$"})
             if extra:
-                raise _Reject(name, f"Parameters field {extra[0]} is not supported")
+                raise Reject(name, f"Parameters field {extra[0]} is not supported")
             endpoint = params["FunctionName"]
             output = state.get("OutputPath")
             selector = state.get("ResultSelector")
             if not ((output == "$.Payload.payload" and selector is None) or (output == "$.payload"
                     and selector == {"payload.$": "$.Payload.payload"})):
-                raise _Reject(name, "a lambda:invoke Task must output the function's new "
+                raise Reject(name, "a lambda:invoke Task must output the function's new "
                                     "payload (OutputPath $.Payload.payload)")
         elif isinstance(resource, str) and resource.startswith("arn:aws:lambda:"):
             endpoint = resource
             if "Parameters" in state or state.get("OutputPath", "$") not in {"$", "$.payload"}:
-                raise _Reject(name, "a Task calling a Lambda ARN directly may not reshape its "
+                raise Reject(name, "a Task calling a Lambda ARN directly may not reshape its "
                                     "input or output")
         else:
-            raise _Reject(name, f"Task Resource {resource!r} is not a Lambda function")
+            raise Reject(name, f"Task Resource {resource!r} is not a Lambda function")
         for key in ("InputPath", "ResultPath"):
             if state.get(key, "$") != "$":
-                raise _Reject(name, f"{key} {state[key]!r}: a SeBS task's result replaces "
+                raise Reject(name, f"{key} {state[key]!r}: a SeBS task's result replaces "
                                     "the payload")
         try:
             out: dict[str, Any] = {"func_name": self.func_for(endpoint)}
         except ValueError as exc:
-            raise _Reject(name, str(exc)) from None
+            raise Reject(name, str(exc)) from None
         retry = state.get("Retry")
         if retry:
             first = retry[0]
@@ -210,29 +168,29 @@ class _Parser:
             return self.parallel(name, state, states, names)
         if kind == "Choice":
             return self.choice(name, state, states, names)
-        raise _Reject(name, f"state Type {kind!r} is not supported (Task, Map, Parallel, Choice, "
+        raise Reject(name, f"state Type {kind!r} is not supported (Task, Map, Parallel, Choice, "
                             "Pass, Succeed, Fail are)")
 
     def task(self, name: str, state: dict[str, Any], states: dict[str, Any],
              names: dict[str, str]) -> dict[str, Any]:
-        meta = _meta(state)
+        meta = meta_of(state)
         call = self.call(name, state)
         if "repeat" in meta:
             count, last = int(meta["repeat"]), state
             for _ in range(count - 1):
                 nxt = last.get("Next")
-                if not isinstance(nxt, str) or "repeat_of" not in _meta(states.get(nxt, {})):
-                    raise _Reject(name, f"repeat chain of {count} tasks is broken at {nxt!r}")
+                if not isinstance(nxt, str) or "repeat_of" not in meta_of(states.get(nxt, {})):
+                    raise Reject(name, f"repeat chain of {count} tasks is broken at {nxt!r}")
                 last = states[nxt]
                 if self.call(nxt, last) != call:
-                    raise _Reject(nxt, "a repeat's tasks must all call the same function")
+                    raise Reject(nxt, "a repeat's tasks must all call the same function")
             return {"type": "repeat", **call, "count": count,
                     **self.follow(last, name, states, names)}
         out = {"type": "task", **call, **self.follow(state, name, states, names)}
         catch = state.get("Catch")
         if catch:
             if len(catch) > 1 or "States.ALL" not in catch[0].get("ErrorEquals", []):
-                raise _Reject(name, "Catch must be one catcher on States.ALL (SeBS's failure "
+                raise Reject(name, "Catch must be one catcher on States.ALL (SeBS's failure "
                                     "handles every error)")
             target = catch[0].get("Next")
             if states.get(target, {}).get("Type") == "Fail":
@@ -242,20 +200,20 @@ class _Parser:
                                      "target receives the failed task's input unchanged")
             failure = self.target(target, states, names, name, "Catch")
             if failure is None:
-                raise _Reject(name, "Catch leads to the end: SeBS-Flow's failure needs a state")
+                raise Reject(name, "Catch leads to the end: SeBS-Flow's failure needs a state")
             out["failure"] = failure
         return out
 
     def map(self, name: str, state: dict[str, Any], states: dict[str, Any],
             names: dict[str, str]) -> dict[str, Any]:
-        self.allowed(name, state, _MAP_KEYS)
+        self.allowed(name, state, MAP_KEYS)
         for key in ("InputPath", "OutputPath"):
             if state.get(key, "$") != "$":
-                raise _Reject(name, f"Map {key} {state[key]!r} is not supported")
+                raise Reject(name, f"Map {key} {state[key]!r} is not supported")
         processor = state.get("ItemProcessor", state.get("Iterator"))
         config = (processor or {}).get("ProcessorConfig", {})
         if config.get("Mode", "INLINE") != "INLINE":
-            raise _Reject(name, f"Map ProcessorConfig Mode {config.get('Mode')!r} is not "
+            raise Reject(name, f"Map ProcessorConfig Mode {config.get('Mode')!r} is not "
                                 "supported (INLINE is)")
         array = model_path(state.get("ItemsPath"), name, "ItemsPath")
         selector = state.get("ItemSelector", state.get("Parameters"))
@@ -266,15 +224,15 @@ class _Parser:
         if result is None:
             inner = body.get("States", {})
             if state.get("MaxConcurrency") != 1 or params or len(inner) != 1:
-                raise _Reject(name, "Map with ResultPath null is only supported as a loop "
+                raise Reject(name, "Map with ResultPath null is only supported as a loop "
                                     "(MaxConcurrency 1, one Task, no ItemSelector)")
             [(inner_name, inner_state)] = inner.items()
             if inner_state.get("Type") != "Task" or "Catch" in inner_state:
-                raise _Reject(inner_name, "a loop's body must be one Task without Catch")
+                raise Reject(inner_name, "a loop's body must be one Task without Catch")
             return {"type": "loop", **self.call(inner_name, inner_state), "array": array,
                     **nxt}
         if result == "$":
-            raise _Reject(name, "Map without ResultPath replaces the payload with the list of "
+            raise Reject(name, "Map without ResultPath replaces the payload with the list of "
                                 "results; SeBS writes it to a path (ResultPath: $.<array>)")
         out: dict[str, Any] = {"type": "map", "array": array, **self.scope(body, name)}
         path = model_path(result, name, "ResultPath")
@@ -288,7 +246,7 @@ class _Parser:
     def item_selector(name: str, selector: Any) -> list[str]:
         if not isinstance(selector, dict) or selector.get("array_element.$") != \
                 "$$.Map.Item.Value":
-            raise _Reject(name, "ItemSelector must build {array_element.$: $$.Map.Item.Value, "
+            raise Reject(name, "ItemSelector must build {array_element.$: $$.Map.Item.Value, "
                                 "<param>.$: $.<param>} (SeBS's common_params)")
         params = []
         for key, value in selector.items():
@@ -296,14 +254,14 @@ class _Parser:
                 continue
             param = key.removesuffix(".$")
             if not key.endswith(".$") or model_path(value, name, "ItemSelector value") != param:
-                raise _Reject(name, f"ItemSelector entry {key!r}: {value!r} is not a common "
+                raise Reject(name, f"ItemSelector entry {key!r}: {value!r} is not a common "
                                     "parameter (<param>.$: $.<param>)")
             params.append(param)
         return params
 
     def parallel(self, name: str, state: dict[str, Any], states: dict[str, Any],
                  names: dict[str, str]) -> dict[str, Any]:
-        self.allowed(name, state, _PARALLEL_KEYS)
+        self.allowed(name, state, PARALLEL_KEYS)
         branches = [self.scope(b, name) for b in state.get("Branches", [])]
         selector = state.get("ResultSelector")
         if not isinstance(selector, dict):
@@ -311,13 +269,13 @@ class _Parser:
         keys = {v: k.removesuffix(".$") for k, v in selector.items() if k.endswith(".$")}
         if len(keys) != len(branches) or len(selector) != len(branches) or any(
                 f"$[{i}]" not in keys for i in range(len(branches))):
-            raise _Reject(name, "Parallel must key branch outputs by branch root: ResultSelector "
+            raise Reject(name, "Parallel must key branch outputs by branch root: ResultSelector "
                                 "{\"<root>.$\": \"$[<i>]\", ...} for every branch")
         for i, branch in enumerate(branches):
             key = keys[f"$[{i}]"]
             if branch["root"] != key:  # the output key names the root (lost renames)
                 if key in branch["states"]:
-                    raise _Reject(name, f"ResultSelector key {key!r} names another state of "
+                    raise Reject(name, f"ResultSelector key {key!r} names another state of "
                                         f"branch {i}")
                 branch["states"] = {key if n == branch["root"] else n: s
                                     for n, s in branch["states"].items()}
@@ -327,19 +285,19 @@ class _Parser:
 
     def choice(self, name: str, state: dict[str, Any], states: dict[str, Any],
                names: dict[str, str]) -> dict[str, Any]:
-        self.allowed(name, state, _CHOICE_KEYS)
+        self.allowed(name, state, CHOICE_KEYS)
         if "Default" not in state:
-            raise _Reject(name, "Choice needs Default (SeBS's switch always has one)")
+            raise Reject(name, "Choice needs Default (SeBS's switch always has one)")
         cases = []
         for rule in state.get("Choices", []):
             var, op, val = self.rule(name, {k: v for k, v in rule.items() if k != "Next"})
             nxt = self.target(rule.get("Next"), states, names, name, "Choice Next")
             if nxt is None:
-                raise _Reject(name, "a Choice rule leading to the end has no SeBS equivalent")
+                raise Reject(name, "a Choice rule leading to the end has no SeBS equivalent")
             cases.append({"var": var, "op": op, "val": val, "next": nxt})
         default = self.target(state["Default"], states, names, name, "Default")
         if default is None:
-            raise _Reject(name, "a Default leading to the end has no SeBS equivalent")
+            raise Reject(name, "a Default leading to the end has no SeBS equivalent")
         return {"type": "switch", "cases": cases, "default": default}
 
     def rule(self, name: str, rule: dict[str, Any]) -> tuple[str, str, Any]:
@@ -350,52 +308,38 @@ class _Parser:
             var, op, val = self.rule(name, compare)
             if kind is None or guard.get("Variable") != compare.get(
                     "Variable", compare.get("Not", {}).get("Variable")):
-                raise _Reject(name, "And in a Choice rule is only supported as a type guard")
+                raise Reject(name, "And in a Choice rule is only supported as a type guard")
             return var, op, val
         if "Not" in rule and len(rule) == 1:
             var, op, val = self.rule(name, rule["Not"])
             if op != "==":
-                raise _Reject(name, "Not in a Choice rule is only supported around Equals")
+                raise Reject(name, "Not in a Choice rule is only supported around Equals")
             return var, "!=", val
         comparators = [k for k in rule if k != "Variable"]
         if len(comparators) == 1 and "Variable" in rule:
             key = comparators[0]
             for kind in ("Numeric", "String"):
-                if key.startswith(kind) and key[len(kind):] in _OPS:
+                if key.startswith(kind) and key[len(kind):] in OPS:
                     val = rule[key]
                     if (kind == "Numeric") != (isinstance(val, int | float)
                                                and not isinstance(val, bool)):
-                        raise _Reject(name, f"{key} with value {val!r} of the wrong type")
+                        raise Reject(name, f"{key} with value {val!r} of the wrong type")
                     return model_path(rule["Variable"], name, "Variable"), \
-                        _OPS[key[len(kind):]], val
-        raise _Reject(name, f"Choice rule {json.dumps(rule)} is not supported (Numeric*/String* "
+                        OPS[key[len(kind):]], val
+        raise Reject(name, f"Choice rule {json.dumps(rule)} is not supported (Numeric*/String* "
                             "comparisons, optionally type-guarded, Not of Equals)")
-
-
-def _line_of(text: str, name: str) -> int | None:
-    """Line of the first ``"name": {`` in the text (state names are unique in ASL)."""
-    found = re.search(re.escape(json.dumps(name)) + r"\s*:\s*\{", text)
-    return text.count("\n", 0, found.start()) + 1 if found else None
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    keys = [k for k, _ in pairs]
-    for key in keys:
-        if keys.count(key) > 1:
-            raise _Reject(key, f"duplicate key {key!r}")
-    return dict(pairs)
 
 
 def parse_asl(text: str, path: str, func_for: Callable[[str], str],
               warnings: list[str] | None = None) -> Workflow:
     """ASL JSON text → checked ``Workflow``; ``InputError`` naming state and line otherwise."""
     try:
-        machine = json.loads(text, object_pairs_hook=_no_duplicates)
+        machine = json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid ASL JSON at line {exc.lineno} column {exc.colno}: "
                          f"{exc.msg}", path) from None
-    except _Reject as exc:
-        line = _line_of(text, exc.state)
+    except Reject as exc:
+        line = line_of(text, exc.state)
         raise InputError(f"{exc.message}{f' (line {line})' if line else ''}", path) from None
     if not isinstance(machine, dict):
         raise InputError("an ASL state machine must be a JSON object", path)
@@ -405,14 +349,14 @@ def parse_asl(text: str, path: str, func_for: Callable[[str], str],
     shape = shape_error(machine)
     if shape is not None:
         state, message = shape
-        line = _line_of(text, state)
+        line = line_of(text, state)
         raise InputError(f"state {state!r}{f' (line {line})' if line else ''}: {message}",
                          path)
     parser = _Parser(func_for)
     try:
         data = parser.scope(machine, "<top level>")
-    except _Reject as exc:
-        line = _line_of(text, exc.state)
+    except Reject as exc:
+        line = line_of(text, exc.state)
         where = f" (line {line})" if line else ""
         raise InputError(f"state {exc.state!r}{where}: {exc.message}", path) from None
     if warnings is not None:

@@ -1,13 +1,23 @@
 """Where each function of a translated workflow lives on each provider, and back.
 
-A definition names functions (``func_name``); a provider's workflow names endpoints (a Lambda ARN,
-a Cloud Functions URL, a Durable activity). Three sources, in this order: a mapping file (YAML
-``functions: {<name>: {aws: ARN, gcp: URL, azure: activity}}``, validated with jsonschema), an
-endpoint base (``--endpoint-base URL`` → ``URL/<func_name>``, for ``xaas flow serve`` and
-emulators), or placeholders that keep the function name recoverable
-(``arn:aws:lambda:us-east-1:000000000000:function:<name>``,
-``https://REGION-PROJECT.cloudfunctions.net/<name>``). The reverse lookup (endpoint → name) is
-what lets ``--from asl|gcp`` give back a SeBS definition with the original names.
+A definition names functions (``func_name``); a provider's workflow names endpoints. Each target
+asks for what it really calls, under its own name:
+
+* :meth:`Endpoints.lambda_arn` (ASL ``FunctionName``): the mapping's ``aws``;
+* :meth:`Endpoints.cloud_function_url` (Cloud Workflows ``http.post``): ``gcp``, else ``http``;
+* :meth:`Endpoints.http_url` (CNCF ``http`` calls): ``http``, else ``gcp`` (a Cloud Functions URL
+  is an HTTP endpoint too);
+* :meth:`Endpoints.activity` (Durable activity name): ``azure``, else derived from the name;
+* :meth:`Endpoints.durable_url` (where a Durable activity posts): ``http``, else ``gcp``, else the
+  base, else ``None``: the app reads ``XAAS_FLOW_ENDPOINT_BASE`` at run time, so a mapping with
+  only ``azure:`` entries is enough for ``--to durable``.
+
+Three sources, in this order: a mapping file (YAML ``functions: {<name>: {aws: ARN, gcp: URL, http:
+URL, azure: activity}}``, validated with jsonschema), an endpoint base (``--endpoint-base URL`` →
+``URL/<func_name>``, for ``xaas flow serve`` and emulators), or placeholders that keep the function
+name recoverable (``arn:aws:lambda:us-east-1:000000000000:function:<name>``,
+``https://REGION-PROJECT.cloudfunctions.net/<name>``). The reverse lookup (endpoint → name) is what
+lets ``--from asl|gcp`` give back a SeBS definition with the original names.
 """
 
 from __future__ import annotations
@@ -22,6 +32,8 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 
 Provider = Literal["aws", "gcp", "azure"]
+#: A key of a mapping entry: one per provider, and ``http`` for a plain HTTP endpoint.
+Key = Literal["aws", "gcp", "http", "azure"]
 
 AWS_PLACEHOLDER = "arn:aws:lambda:us-east-1:000000000000:function:{}"
 GCP_PLACEHOLDER = "https://REGION-PROJECT.cloudfunctions.net/{}"
@@ -42,6 +54,7 @@ MAPPING_SCHEMA: dict[str, Any] = {
                 "properties": {
                     "aws": {"type": "string", "pattern": r"^arn:aws[a-z-]*:lambda:"},
                     "gcp": {"type": "string", "pattern": r"^https?://"},
+                    "http": {"type": "string", "pattern": r"^https?://"},
                     "azure": {"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
                 },
             },
@@ -61,44 +74,67 @@ class Endpoints:
     base: str | None = None
     source: str | None = None
 
-    def _explicit(self, func_name: str, provider: Provider) -> str | None:
+    def lookup(self, func_name: str, keys: tuple[Key, ...], required: bool = True) -> str | None:
+        """The first of ``keys`` the mapping gives for ``func_name`` (None without a mapping).
+
+        With a mapping, a function missing from it is an error; so is one without any of
+        ``keys`` when ``required`` (else None: the caller has a fallback).
+        """
         if not self.mapping:
             return None
         entry = self.mapping.get(func_name)
         if entry is None:
             raise InputError(f"function {func_name!r} is not in the mapping file",
                              self.source)
-        value = entry.get(provider)
-        if value is None:
-            raise InputError(f"function {func_name!r} has no {provider!r} endpoint in the "
-                             "mapping file", self.source)
-        return value
+        for key in keys:
+            if entry.get(key) is not None:
+                return entry[key]
+        if required:
+            raise InputError(f"function {func_name!r} has no {' or '.join(map(repr, keys))} "
+                             "endpoint in the mapping file", self.source)
+        return None
 
-    def aws(self, func_name: str) -> str:
+    def _url(self, func_name: str, keys: tuple[Key, ...], placeholder: str) -> str:
+        explicit = self.lookup(func_name, keys)
+        if explicit is not None:
+            return explicit
+        return f"{self.base}/{func_name}" if self.base else placeholder.format(func_name)
+
+    def lambda_arn(self, func_name: str) -> str:
         """Lambda ARN (or ``base/<name>`` URL) for a Task's ``FunctionName``."""
-        explicit = self._explicit(func_name, "aws")
-        if explicit is not None:
-            return explicit
-        return f"{self.base}/{func_name}" if self.base else AWS_PLACEHOLDER.format(func_name)
+        return self._url(func_name, ("aws",), AWS_PLACEHOLDER)
 
-    def gcp(self, func_name: str) -> str:
+    def cloud_function_url(self, func_name: str) -> str:
         """HTTPS URL a Cloud Workflows ``http.post`` calls."""
-        explicit = self._explicit(func_name, "gcp")
-        if explicit is not None:
-            return explicit
-        return f"{self.base}/{func_name}" if self.base else GCP_PLACEHOLDER.format(func_name)
+        return self._url(func_name, ("gcp", "http"), GCP_PLACEHOLDER)
 
-    def azure(self, func_name: str) -> str:
+    def http_url(self, func_name: str) -> str:
+        """The function's plain HTTP endpoint (CNCF Serverless Workflow calls)."""
+        return self._url(func_name, ("http", "gcp"), GCP_PLACEHOLDER)
+
+    def activity(self, func_name: str) -> str:
         """Durable activity name (a Python identifier derived from the function name)."""
-        explicit = self._explicit(func_name, "azure")
+        explicit = self.lookup(func_name, ("azure",), required=False)
+        return explicit if explicit is not None else re.sub(r"\W", "_", func_name)
+
+    def durable_url(self, func_name: str) -> str | None:
+        """Where a Durable activity posts: mapped, else ``base/<name>``, else None (the app's
+        ``XAAS_FLOW_ENDPOINT_BASE`` setting at run time)."""
+        explicit = self.lookup(func_name, ("http", "gcp"), required=False)
         if explicit is not None:
             return explicit
-        return re.sub(r"\W", "_", func_name)
+        return f"{self.base}/{func_name}" if self.base else None
 
-    def check(self, func_names: Iterable[str], provider: Provider) -> None:
+    # The mapping file's provider keys, kept as names for callers written against them.
+    aws = lambda_arn
+    gcp = cloud_function_url
+    azure = activity
+
+    def check(self, func_names: Iterable[str], keys: tuple[Key, ...],
+              required: bool = True) -> None:
         """Fail before emitting anything when the mapping lacks one of the functions."""
         for name in func_names:
-            self._explicit(name, provider)
+            self.lookup(name, keys, required)
 
     def func_for(self, endpoint: str) -> str:
         """The function name behind an ARN or URL: the mapping first, then the endpoint's form.

@@ -23,7 +23,6 @@ Recognised (``P`` is the payload variable, ``payload`` in our output):
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,12 +33,12 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
 from xaas_parsl.flow.translate.gcp_syntax import (
-    PLAIN,
-    TYPED,
     Composer,
     Reject,
     expr_code,
     model_path,
+    retry_policy,
+    switch_case,
 )
 
 
@@ -191,17 +190,6 @@ class _Parser:
         return self.with_next({"type": "task", "func_name": func},
                               target(str(unwrap), body)), {str(unwrap)}
 
-    def retry(self, name: str, spec: Any, line: int | None) -> dict[str, Any]:
-        if not isinstance(spec, dict) or "max_retries" not in spec:
-            raise Reject(name, line, "retry needs max_retries")
-        backoff = spec.get("backoff") or {}
-        out: dict[str, Any] = {"max_attempts": int(spec["max_retries"]) + 1}
-        if "initial_delay" in backoff:  # seconds (Cloud Workflows) = interval_s
-            out["interval_s"] = float(backoff["initial_delay"])
-        if "multiplier" in backoff:
-            out["backoff_rate"] = float(backoff["multiplier"])
-        return out
-
     def tried(self, name: str, body: dict[str, Any], named: dict[str, dict[str, Any]],
               target: Callable[..., str | None]) -> dict[str, Any]:
         line = self.line(body)
@@ -214,7 +202,7 @@ class _Parser:
                           "(result: payload)")
         state: dict[str, Any] = {"type": "task", "func_name": func}
         if "retry" in body:
-            state["retry"] = self.retry(name, body["retry"], line)
+            state["retry"] = retry_policy(name, body["retry"], line)
         if "except" in body:
             handler = body["except"].get("steps") if isinstance(body["except"], dict) else None
             first = next(iter(handler[0].values())) if isinstance(handler, list) and handler \
@@ -247,22 +235,6 @@ class _Parser:
         return self.with_next({"type": "loop", "func_name": func, "array": array},
                               target(name, body))
 
-    def case(self, name: str, cond: Any, line: int | None) -> tuple[str, str, Any]:
-        code = expr_code(cond) or ""
-        match = TYPED.match(code) or PLAIN.match(code)
-        path = model_path(match.group("left").strip(), self.payload) if match else None
-        if match is None or path is None:
-            raise Reject(name, line, f"unsupported switch condition {cond!r} (use "
-                          f"${{{self.payload}.a.b <op> <literal>}})")
-        try:
-            val = json.loads(match.group("val").strip())
-        except json.JSONDecodeError:
-            raise Reject(name, line, f"switch value {match.group('val')!r} is not a "
-                          "literal (quote strings)") from None
-        if isinstance(val, bool) or not isinstance(val, int | float | str):
-            raise Reject(name, line, "switch values are numbers or strings")
-        return path, match.group("op"), val
-
     def switch(self, name: str, body: dict[str, Any],
                target: Callable[..., str | None]) -> dict[str, Any]:
         line, cases = self.line(body), []
@@ -270,7 +242,8 @@ class _Parser:
             if not isinstance(case, dict) or set(case) != {"condition", "next"}:
                 raise Reject(name, self.line(case) or line,
                               "each switch case is {condition, next}")
-            var, op, val = self.case(name, case["condition"], self.line(case) or line)
+            var, op, val = switch_case(name, case["condition"], self.line(case) or line,
+                                       self.payload)
             nxt = target(name, case)
             if nxt is None:
                 raise Reject(name, line, "a switch case cannot end the scope")

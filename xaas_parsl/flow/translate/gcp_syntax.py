@@ -71,3 +71,34 @@ class Composer:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v) for v in node.value]
         return yaml.SafeLoader(" ").construct_object(node)
+
+
+def retry_policy(name: str, spec: Any, line: int | None) -> dict[str, Any]:
+    """A step's ``retry`` (``max_retries``, ``backoff``) as the model's retry policy."""
+    if not isinstance(spec, dict) or "max_retries" not in spec:
+        raise Reject(name, line, "retry needs max_retries")
+    backoff = spec.get("backoff") or {}
+    out: dict[str, Any] = {"max_attempts": int(spec["max_retries"]) + 1}
+    if "initial_delay" in backoff:  # seconds (Cloud Workflows) = interval_s
+        out["interval_s"] = float(backoff["initial_delay"])
+    if "multiplier" in backoff:
+        out["backoff_rate"] = float(backoff["multiplier"])
+    return out
+
+
+def switch_case(name: str, cond: Any, line: int | None, payload: str) -> tuple[str, str, Any]:
+    """A switch ``condition`` (``${payload.a.b <op> <literal>}``) as (path, op, value)."""
+    code = expr_code(cond) or ""
+    match = TYPED.match(code) or PLAIN.match(code)
+    path = model_path(match.group("left").strip(), payload) if match else None
+    if match is None or path is None:
+        raise Reject(name, line, f"unsupported switch condition {cond!r} (use "
+                      f"${{{payload}.a.b <op> <literal>}})")
+    try:
+        val = json.loads(match.group("val").strip())
+    except json.JSONDecodeError:
+        raise Reject(name, line, f"switch value {match.group('val')!r} is not a "
+                      "literal (quote strings)") from None
+    if isinstance(val, bool) or not isinstance(val, int | float | str):
+        raise Reject(name, line, "switch values are numbers or strings")
+    return path, match.group("op"), val
