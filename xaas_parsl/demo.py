@@ -2,9 +2,10 @@
 configuration, deploy it (from source, from its IR bundle with ``--deploy ir``, or in containers
 when a Docker engine answers) and run its test.
 
-Two engines run the same steps (``xaas_parsl.steps``): ``parsl`` (the default) runs them as Parsl
-apps on a site config (``local`` here: discovery, build and test on the ``compute`` executor,
-intersection on ``login``); ``direct`` calls them in this process. The report is the same.
+Both engines run the one pipeline (``xaas_parsl.deploy.pipeline.drive``): ``direct`` in this
+process, ``parsl`` (the default) as the Parsl apps of ``xaas_parsl.apps`` on a site config
+(``local`` here: discovery, deployment and tests on the ``compute`` executor, intersection on
+``login``), each app one slice of the same pipeline. The report is the same.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from xaas_parsl import __version__, steps
+from xaas_parsl import __version__
+from xaas_parsl.deploy import PIPELINE, DeployRequest, Mode, Stage
+from xaas_parsl.deploy import pipeline as deploy_pipeline
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.discovery.model import SystemInfo
 from xaas_parsl.intersection import Policy
@@ -53,13 +56,13 @@ def _finish(report: dict[str, Any], deployment: dict[str, Any], tests: dict[str,
     report["timings"]["build_s"] = deployment["seconds"]
 
 
-def _in_container(app: AppDescriptor, mode: str, configuration: str, workdir: Path
-                  ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """Deploy from the app's container on the Docker engine; (deployment, tests)."""
-    from xaas_parsl.containers.job import run_container_job
-
-    done = run_container_job(app, mode, configuration, workdir)
-    return done["deployment"], done["tests"]
+def deploy_mode(mode: str, runtime: str) -> tuple[Mode, str]:
+    """The demo's ``--deploy`` (source|ir) and ``--runtime`` (native|docker) as the driver's
+    mode and, for containers, the app image kind: ``docker`` deploys from the ``mode``
+    container."""
+    if runtime == "docker":
+        return Mode.CONTAINER, mode
+    return Mode(mode), "ir"
 
 
 def run_direct(
@@ -70,28 +73,23 @@ def run_direct(
     mode: str = "source",
     runtime: str = "native",
 ) -> dict[str, Any]:
-    """Run the steps in this process; ``system`` given = plan for that node (no build).
+    """Run the pipeline in this process; ``system`` given = plan for that node (no build).
 
     ``runtime="docker"``: the chosen configuration is deployed from the app's ``mode``
     container on the Docker engine and tested inside it instead of being built on the host.
     """
-    start = time.perf_counter()
-    native = system.to_dict() if system else steps.discover_system()
-    discovered = time.perf_counter()
-    chosen = steps.intersect(app.spec().raw, native, policy.to_dict())
-    report = new_report(app, native, chosen, "direct")
-    report["timings"] = {"discovery_s": round(discovered - start, 3),
-                         "intersection_s": round(time.perf_counter() - discovered, 4)}
-    if workdir is not None and runtime == "docker":
-        _finish(report, *_in_container(app, mode, report["configuration"], workdir))
-    elif workdir is not None:
-        if mode == "ir":
-            # The bundle holds the matrix only: ``configuration`` names the chosen matrix
-            # point; options outside the matrix keep the descriptor's ``fixed`` values.
-            deployment = steps.deploy_ir(str(app.path), report["configuration"], str(workdir))
-        else:
-            deployment = steps.deploy_source(str(app.path), chosen, str(workdir))
-        _finish(report, deployment, steps.run_tests(str(app.path), deployment))
+    driver_mode, kind = deploy_mode(mode, runtime)
+    stages = PIPELINE if workdir is not None else (Stage.DISCOVER, Stage.INTERSECT)
+    done = deploy_pipeline.drive(DeployRequest(
+        app=str(app.path), workdir=str(workdir) if workdir is not None else None,
+        mode=driver_mode, image_kind=kind, stages=stages, policy=policy.to_dict(),
+        system=system.to_dict() if system else None))
+    assert done.system is not None and done.intersection is not None
+    report = new_report(app, done.system, done.intersection, "direct")
+    report["timings"] = {"discovery_s": done.timings.get("discover_s", 0.0),
+                         "intersection_s": done.timings.get("intersect_s", 0.0)}
+    if done.deployment is not None and done.tests is not None:
+        _finish(report, done.deployment, done.tests)
     return report
 
 
@@ -103,34 +101,22 @@ def run_parsl(
     mode: str = "source",
     runtime: str = "native",
 ) -> dict[str, Any]:
-    """Run the steps as Parsl apps on ``site``'s config (loaded here, cleaned up after);
-    with ``runtime="docker"`` the plan runs as Parsl apps and the deployment in containers."""
-    import parsl
-
+    """Run the pipeline as Parsl apps on ``site``'s config (loaded here, cleaned up after)."""
     from xaas_parsl import apps
-    from xaas_parsl.sites import config
+    from xaas_parsl.sites.session import parsl_session
 
     start = time.perf_counter()
+    driver_mode, kind = deploy_mode(mode, runtime)
     run_dir = (workdir or Path(".xaas-demo")).resolve() / "runinfo"
-    parsl.clear()
-    dfk = parsl.load(config(site, run_dir=run_dir))
-    try:
+    with parsl_session(site, run_dir=run_dir):
         system = apps.discover_system()
         spec = apps.load_spec_points(str(app.path))
         chosen = apps.intersect(spec, system, policy.to_dict())
         report = new_report(app, system.result(), chosen.result(), f"parsl:{site}")
         report["timings"] = {"plan_s": round(time.perf_counter() - start, 3)}
-        if workdir is not None and runtime == "docker":
-            _finish(report, *_in_container(app, mode, report["configuration"], workdir))
-        elif workdir is not None:
-            if mode == "ir":
-                deployment = apps.deploy_ir(str(app.path), report["configuration"],
-                                            str(workdir.resolve()))
-            else:
-                deployment = apps.deploy_source(str(app.path), chosen, str(workdir.resolve()))
+        if workdir is not None:
+            deployment = apps.deploy(str(app.path), chosen, str(workdir.resolve()),
+                                     driver_mode.value, kind, system)
             tests = apps.run_tests(str(app.path), deployment)
             _finish(report, deployment.result(), tests.result())
-    finally:
-        dfk.cleanup()
-        parsl.clear()
     return report

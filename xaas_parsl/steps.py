@@ -2,6 +2,8 @@
 
 These are the one implementation behind the three doors: Parsl apps (``xaas_parsl.apps``)
 wrap them, Globus Compute endpoints run them, and the CLI calls the same library functions.
+The deployment pipeline (``xaas_parsl.deploy.pipeline``) builds on the primitives here
+(``deploy_source``, ``build_ir_bundle``, ``run_tests``); mode-dependent deployment lives there.
 Arguments and results are plain dicts/strings so they serialise across processes and machines,
 and every import happens inside the function so a remote worker only needs ``xaas_parsl``
 installed.
@@ -99,34 +101,6 @@ def matrix_configuration(app_descriptor: str, intersection: dict[str, Any]) -> s
 
     app = load_app(app_descriptor)
     return app.config_name(list(app.cmake_args) + list(intersection["choice"]["cmake_args"]))
-
-
-def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str, Any]:
-    """Build (or reuse) the app's IR bundle under ``workdir`` and deploy ``configuration``.
-
-    The bundle holds every matrix configuration for this architecture, so later deployments of
-    another configuration only lower and link.
-    """
-    import time
-    from pathlib import Path
-
-    from xaas_parsl.descriptor import load_app
-    from xaas_parsl.ir.deploy import deploy
-
-    app = load_app(app_descriptor)
-    start = time.perf_counter()
-    summary = build_ir_bundle(app_descriptor, workdir)
-    deployed = deploy(Path(summary["bundle"]), configuration, quiet=True)
-    return {
-        "app": app.name,
-        "configuration": configuration,
-        "cmake_args": [],
-        "prefix": str(deployed["install_dir"]),
-        "seconds": round(time.perf_counter() - start, 3),
-        "mode": "ir",
-        "bundle": {k: summary[k] for k in ("bundle", "compile_jobs", "unique_irs", "reduction")},
-        "lowered": deployed["lowered"],
-    }
 
 
 def run_tests(app_descriptor: str, deployment: dict[str, Any]) -> dict[str, Any]:

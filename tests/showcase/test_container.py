@@ -15,10 +15,11 @@ pytestmark = pytest.mark.slow
 
 
 def test_container_deployment_report(tmp_path: Path) -> None:
-    from xaas_parsl.containers.engine import reachable
+    from xaas_parsl.containers.engine import probe
 
-    if not reachable():
-        pytest.skip("no Docker engine answers (./scripts/start-dockerd.sh)")
+    problem = probe()
+    if problem is not None:
+        pytest.skip(f"no Docker engine answers ({problem}; ./scripts/start-dockerd.sh)")
     settings = {**SMALL, "deploy": "container"}
     proc = run([sys.executable, WORKFLOW / "showcase.py", "-o", tmp_path / "out", "--set",
                 *[f"{k}={v}" for k, v in settings.items()]], cwd=tmp_path, timeout=1200)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from xaas_parsl.containers.engine import probe
 from xaas_parsl.errors import ToolError
-from xaas_parsl.showcase.deploy import engine_answers
 from xaas_parsl.showcase.steps import deploy_mode
 
 
@@ -31,7 +31,7 @@ def test_native_asked_and_container_impossible() -> None:
 
 def test_an_engine_that_is_not_there(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DOCKER_HOST", "unix:///nonexistent/docker.sock")
-    ok, problem = engine_answers()
-    assert not ok and "/nonexistent/docker.sock does not exist" in problem
+    problem = probe()
+    assert problem is not None and "/nonexistent/docker.sock does not exist" in problem
     mode, why = deploy_mode("auto", problem, [])
     assert mode == "native" and "/nonexistent/docker.sock" in why

@@ -107,3 +107,26 @@ def test_pbs_status_script_reads_qstat_json(tmp_path: Path, monkeypatch: pytest.
     assert pbs_status.main(["7.pbs"]) == 0
     assert capsys.readouterr().out == "success\n"
     assert pbs_status.main([]) == 2
+
+
+def test_deploy_mode_chooses_the_rule_that_makes_the_deployment() -> None:
+    assert rules().deploy == "source" and rules().ruleorder()[0] == "xaas_deploy_source"
+    assert rules(deploy="ir").ruleorder() == ["xaas_deploy_ir", "xaas_deploy_source",
+                                              "xaas_container_deploy"]
+    assert rules(deploy="container").ruleorder()[0] == "xaas_container_deploy"
+    with pytest.raises(WorkflowError, match="config deploy must be one of source, ir, "
+                                            "container, got 'wasm'"):
+        rules(deploy="wasm").ruleorder()
+
+
+@pytest.mark.parametrize(("site", "target"), [("alps", "edf"), ("ault", "sarus"),
+                                              ("aurora", "apptainer"), ("local", None)])
+def test_container_deployments_are_exported_for_the_site_tool(site: str,
+                                                               target: str | None) -> None:
+    container = rules(site=site, deploy="container")
+    assert container.export_target() == target
+    wanted = container.targets("heat2d")
+    assert wanted[0] == f"results/{site}/heat2d/tests.json"
+    assert (f"results/{site}/heat2d/export.json" in wanted) == (target is not None)
+    assert rules(site=site, deploy="ir").targets("heat2d") == [
+        f"results/{site}/heat2d/tests.json"]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -15,8 +16,9 @@ from xaas_parsl.snakemake import profiles as gen
 NOTHING = "Nothing to be done"
 
 
-def snakemake(*args: str | Path, cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-    proc = run([SNAKEMAKE, "--snakefile", SNAKEFILE, *args], cwd, env)
+def snakemake(*args: str | Path, cwd: Path, env: dict[str, str],
+              timeout: float = 240) -> tuple[int, str]:
+    proc = run([SNAKEMAKE, "--snakefile", SNAKEFILE, *args], cwd, env, timeout)
     return proc.returncode, output(proc)
 
 
@@ -109,3 +111,55 @@ def test_missing_account_stops_before_any_submission(profile: str, resource: str
     submitted = [line for line in calls.read_text().splitlines()
                  if '"sbatch"' in line or '"qsub"' in line] if calls.exists() else []
     assert submitted == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("deploy", "rules"), [
+    ("ir", ("xaas_ir_bundle", "xaas_deploy_ir")),
+    ("container", ("xaas_container_build", "xaas_container_deploy")),
+])
+def test_local_profile_deploys_from_ir_and_container(deploy: str, rules: tuple[str, ...],
+                                                     tmp_path: Path, env: dict[str, str],
+                                                     builds: Path) -> None:
+    """deploy=ir lowers the IR bundle (built once for the whole matrix); deploy=container
+    builds the IR container (base images bootstrapped once, cached) on the Docker engine, deploys
+    it and tests inside the lean image. Minutes the first time (the IR image: ~5 min here)."""
+    if deploy == "container":
+        from xaas_parsl.containers.engine import probe
+
+        problem = probe()
+        if problem is not None:
+            if os.environ.get("CI"):
+                pytest.fail(f"CI: scripts/setup.sh provides a Docker engine, but {problem}")
+            pytest.skip(problem)
+    code, log = snakemake("--profile", "local", "--config", f"builds={builds}",
+                          f"deploy={deploy}", cwd=tmp_path, env=env, timeout=1500)
+    assert code == 0, log
+    for rule in (*rules, "xaas_run_tests"):
+        assert f"rule {rule}:" in log, rule
+    assert "rule xaas_deploy_source:" not in log and "rule xaas_export:" not in log
+    results = tmp_path / "results" / "local" / "heat2d"
+    deployment = json.loads((results / "deployment.json").read_text())
+    assert deployment["mode"] == deploy
+    assert Path(deployment["prefix"], "bin", "heat2d").is_file()
+    assert json.loads((results / "tests.json").read_text())["passed"] is True
+    if deploy == "container":
+        assert deployment["image"].startswith("heat2d:")
+        assert deployment["runtime"] == "docker"
+    else:
+        bundle = json.loads((results / "ir" / "bundle.json").read_text())
+        assert bundle["unique_irs"] < bundle["compile_jobs"]
+
+
+def test_alps_plans_the_edf_export_of_a_container_deployment(tmp_path: Path,
+                                                              env: dict[str, str]) -> None:
+    code, log = snakemake("--profile", "alps", "-n", "-p", "--config", "deploy=container",
+                          cwd=tmp_path, env=env)
+    assert code == 0, log
+    for rule in ("xaas_container_build", "xaas_container_deploy", "xaas_run_tests",
+                 "xaas_export"):
+        assert f"rule {rule}:" in log, rule
+    assert "rule xaas_deploy_source:" not in log
+    assert "deploy export" in log and "--site alps --for edf" in log
+    assert "results/alps/heat2d/export.json" in log
+    assert not (tmp_path / "results").exists()

@@ -1,4 +1,5 @@
-"""The deployment steps as Parsl apps (thin wrappers over ``xaas_parsl.steps``).
+"""The deployment steps as Parsl apps: thin wrappers over ``xaas_parsl.steps`` (planning) and
+over slices of the one deployment pipeline (``xaas_parsl.deploy.pipeline.drive``).
 
 Executors: ``compute`` for what must happen on the target node (discovery, build, test runs),
 ``login`` for cheap pure steps (reading spec points, intersecting, summarising). The app bodies
@@ -38,16 +39,6 @@ def discover_spec_points(source_dir: str) -> dict[str, Any]:
     return steps.discover_spec_points(source_dir)
 
 
-@python_app(executors=["compute"])
-def build_ir_bundle(
-    app_descriptor: str, workdir: str, configs: list[str] | None = None
-) -> dict[str, Any]:
-    """Build the app's IR bundle for every matrix configuration (compute node: clang-19)."""
-    from xaas_parsl import steps
-
-    return steps.build_ir_bundle(app_descriptor, workdir, configs)
-
-
 @python_app(executors=["login"])
 def intersect(
     spec: dict[str, Any], system: dict[str, Any], policy: dict[str, Any] | None = None
@@ -56,16 +47,6 @@ def intersect(
     from xaas_parsl import steps
 
     return steps.intersect(spec, system, policy)
-
-
-@python_app(executors=["compute"])
-def deploy_source(
-    app_descriptor: str, intersection: dict[str, Any], workdir: str
-) -> dict[str, Any]:
-    """Build the chosen configuration from source on the compute node."""
-    from xaas_parsl import steps
-
-    return steps.deploy_source(app_descriptor, intersection, workdir)
 
 
 @python_app(executors=["login"])
@@ -77,19 +58,109 @@ def matrix_configuration(app_descriptor: str, intersection: dict[str, Any]) -> s
 
 
 @python_app(executors=["compute"])
-def deploy_ir(app_descriptor: str, configuration: str, workdir: str) -> dict[str, Any]:
-    """Deploy a matrix configuration from the app's IR bundle (built once) on the compute node."""
-    from xaas_parsl import steps
+def build_ir_bundle(
+    app_descriptor: str, workdir: str, configs: list[str] | None = None
+) -> dict[str, Any]:
+    """Build the app's IR bundle for every matrix configuration (compute node: clang-19), or
+    for ``configs`` only; the bundle record."""
+    from xaas_parsl.deploy.pipeline import run_slice
 
-    return steps.deploy_ir(app_descriptor, configuration, workdir)
+    result = run_slice(app_descriptor, workdir, "ir", ("build",), configs=tuple(configs or ()))
+    return result.record("artifact")
+
+
+@python_app(executors=["compute"])
+def build_container(
+    app_descriptor: str, workdir: str, intersection: dict[str, Any] | None = None,
+    kind: str = "ir", configs: list[str] | None = None
+) -> dict[str, Any]:
+    """The app's ``kind`` (ir|source) container image in the node's engine (base images
+    bootstrapped once); an IR image holds the intersection's choice and ``None``."""
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, "container", ("build",),
+                    intersection=intersection, image_kind=kind, configs=tuple(configs or ()))
+    return result.record("artifact")
+
+
+@python_app(executors=["compute"])
+def deploy(
+    app_descriptor: str, intersection: dict[str, Any], workdir: str, mode: str = "source",
+    kind: str = "ir", system: dict[str, Any] | None = None,
+    artifact: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Deploy the intersection's choice in ``mode`` (source|ir|container) on the compute node;
+    the artifact (IR bundle, app image) is built first unless given. The deployment record."""
+    stages = ("deploy",) if artifact is not None or mode == "source" else ("build", "deploy")
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, mode, stages, intersection=intersection,
+                    image_kind=kind, system=system, artifact=artifact)
+    return result.record("deployment")
+
+
+@python_app(executors=["compute"])
+def deploy_source(
+    app_descriptor: str, intersection: dict[str, Any], workdir: str
+) -> dict[str, Any]:
+    """Build the chosen configuration from source on the compute node."""
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, "source", ("deploy",), intersection=intersection)
+    return result.record("deployment")
+
+
+@python_app(executors=["compute"])
+def deploy_ir(app_descriptor: str, configuration: str, workdir: str,
+              bundle: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Deploy a matrix configuration from the app's IR bundle (built once, unless ``bundle``,
+    the record of :func:`build_ir_bundle`, is given) on the compute node."""
+    stages = ("deploy",) if bundle is not None else ("build", "deploy")
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, "ir", stages, configuration=configuration,
+                    artifact=bundle)
+    return result.record("deployment")
+
+
+@python_app(executors=["compute"])
+def deploy_container(
+    app_descriptor: str, intersection: dict[str, Any], workdir: str,
+    image: dict[str, Any] | None = None, system: dict[str, Any] | None = None,
+    kind: str = "ir"
+) -> dict[str, Any]:
+    """Deploy the app's container for the node (lean image, install tree copied to
+    ``workdir``); the image (record of :func:`build_container`) is built first unless given."""
+    stages = ("deploy",) if image is not None else ("build", "deploy")
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, "container", stages, intersection=intersection,
+                    artifact=image, system=system, image_kind=kind)
+    return result.record("deployment")
+
+
+@python_app(executors=["compute"])
+def export_image(
+    app_descriptor: str, deployment: dict[str, Any], workdir: str, site: str,
+    target: str | None = None
+) -> dict[str, Any]:
+    """A container deployment's image as the files ``site``'s container tool imports (EDF on
+    Alps, Sarus on Ault, Apptainer on Aurora; ``target`` overrides)."""
+    from xaas_parsl.deploy.pipeline import run_slice
+
+    result = run_slice(app_descriptor, workdir, "container", ("export",), deployment=deployment,
+                    site=site, export=target)
+    return result.record("export")
 
 
 @python_app(executors=["compute"])
 def run_tests(app_descriptor: str, deployment: dict[str, Any]) -> dict[str, Any]:
-    """Run the app's tests against a deployment."""
-    from xaas_parsl import steps
+    """Run the app's tests against a deployment (in its image for a container deployment)."""
+    mode = str(deployment.get("mode", "source"))
+    from xaas_parsl.deploy.pipeline import run_slice
 
-    return steps.run_tests(app_descriptor, deployment)
+    result = run_slice(app_descriptor, None, mode, ("test",), deployment=deployment)
+    return result.record("tests")
 
 
 @python_app(executors=["login"])
@@ -125,11 +196,7 @@ def _deploy_and_run(
     system = discover_system()
     spec = load_spec_points(app_descriptor)
     chosen = intersect(spec, system, policy)
-    if mode == "ir":
-        configuration = matrix_configuration(app_descriptor, chosen)
-        deployment = deploy_ir(app_descriptor, configuration, workdir)
-    else:
-        deployment = deploy_source(app_descriptor, chosen, workdir)
+    deployment = deploy(app_descriptor, chosen, workdir, mode, system=system)
     tests = run_tests(app_descriptor, deployment)
     future: AppFuture = summarize(chosen, deployment, tests)
     return future
@@ -144,18 +211,19 @@ def deploy_and_run(
     mode: str = "source",
     **config_kwargs: Any,
 ) -> AppFuture:
-    """Discover the compute node, choose, build and test ``app``; a future of the summary.
+    """Discover the compute node, choose, deploy and test ``app``; a future of the summary.
 
     ``app`` is a bundled app name or a path to an ``app.yaml``. When no Parsl config is loaded
     and ``site`` is given, ``xaas_parsl.sites.config(site, **config_kwargs)`` is loaded first.
     ``workdir`` must be visible to the compute nodes (a shared file system on clusters).
-    ``mode``: ``source`` builds the chosen configuration from source; ``ir`` builds the app's IR
-    bundle once (all matrix configurations) and deploys the chosen one by lowering.
+    ``mode`` (``xaas_parsl.deploy.Mode``): ``source`` builds the chosen configuration from
+    source; ``ir`` builds the app's IR bundle once (all matrix configurations) and deploys the
+    chosen one by lowering; ``container`` deploys from the app's IR container on the compute
+    node's Docker engine and tests inside the deployed image.
     """
-    if mode not in {"source", "ir"}:
-        from xaas_parsl.errors import InputError
+    from xaas_parsl.deploy import mode_of
 
-        raise InputError(f"deploy mode must be 'source' or 'ir', got {mode!r}")
+    mode = mode_of(mode).value
     import parsl
 
     from xaas_parsl.descriptor import bundled_app, load_app

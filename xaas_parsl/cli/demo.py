@@ -56,14 +56,13 @@ def choose_runtime(console: Console, runtime: str) -> str:
     """Resolve ``auto``: Docker when an engine answers, else native; say which and why."""
     if runtime == "native":
         return runtime
-    from xaas_parsl.containers.engine import connect
+    from xaas_parsl.containers.engine import probe
 
-    try:
-        connect(timeout=10).close()
-    except ToolError as exc:
+    problem = probe()
+    if problem is not None:
         if runtime == "docker":
-            raise
-        console.print(f"[yellow]No container runtime:[/yellow] {exc.problem} "
+            raise ToolError(problem)
+        console.print(f"[yellow]No container runtime:[/yellow] {problem} "
                       "-> building natively on this host.")
         return "native"
     console.print("Docker engine found: deploying from the app's container "
@@ -138,7 +137,8 @@ def demo(
     if data["build"] and data["build"].get("runtime") == "docker":
         b = data["build"]
         how = "reused, nothing built" if b["reused"] else "built"
-        console.print(f"deployed {b['image']} from the {b['mode']} container {b['from_image']}"
+        console.print(f"deployed {b['image']} from the {b['image_kind']} container "
+                      f"{b['from_image']}"
                       f" in {b['seconds']} s ({how}; tests ran inside it; install tree copied "
                       f"to {b['prefix']})")
     elif data["build"]:

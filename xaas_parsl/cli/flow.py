@@ -146,18 +146,11 @@ def _run(definition: Path, payload: Any, options: RunOptions, site: str,
          workdir: Path) -> RunResult:
     if options.executor is None:
         return run(definition, payload, options)
-    import logging
+    from xaas_parsl.sites.session import loaded
 
-    import parsl
-
-    # Parsl logs to <workdir>/runinfo/*/parsl.log; keep its DEBUG records off our stderr.
-    logging.getLogger("parsl").propagate = False
-    dfk = parsl.load(parsl_config(site, options.executor, run_dir=workdir / "runinfo"))
-    try:
+    # Parsl logs to <workdir>/runinfo/*/parsl.log; ``loaded`` keeps it off our stderr.
+    with loaded(parsl_config(site, options.executor, run_dir=workdir / "runinfo")):
         return run(definition, payload, options)
-    finally:
-        dfk.cleanup()
-        parsl.clear()
 
 
 @flow_group.command("measurements")

@@ -54,13 +54,15 @@ def connect(timeout: int = 600) -> docker.DockerClient:
     return client
 
 
-def reachable() -> bool:
-    """Whether a Docker engine answers here (tests skip, the demo goes native otherwise)."""
+def probe(timeout: int = 10) -> str | None:
+    """Whether a Docker engine answers here: ``None`` when it does, else the one line saying
+    why not (the demo and the showcase print it when they fall back to a native deployment,
+    tests skip or fail with it)."""
     try:
-        connect(timeout=10).close()
-    except ToolError:
-        return False
-    return True
+        connect(timeout=timeout).close()
+    except ToolError as exc:
+        return exc.one_line()
+    return None
 
 
 def _short(exc: BaseException) -> str:
@@ -222,14 +224,35 @@ def read_archive(ctr: Container, path: str) -> bytes:
     return b"".join(stream)
 
 
-def read_file(ctr: Container, path: str) -> bytes:
-    """One file's bytes from inside ``ctr``."""
-    with tarfile.open(fileobj=io.BytesIO(read_archive(ctr, path))) as tar:
-        member = tar.next()
-        handle = tar.extractfile(member) if member else None
-        if handle is None:
-            raise ToolError(f"{path} inside the container is not a file")
-        return handle.read()
+def copy_out(image: str, path: str, dest: Path) -> Path:
+    """Copy the directory ``path`` of ``image`` to ``dest``, replacing what was there.
+
+    Why replace and not merge: a deployment's install tree copied over an older one would keep
+    files the new image no longer has (a stale binary of another configuration). The tree is
+    extracted beside ``dest`` first (``.part``), the old ``dest`` removed and the new one
+    renamed into place, so an interrupted copy never leaves a mixed tree under ``dest``.
+    Archive members are extracted with tarfile's ``data`` filter (no absolute paths, no links
+    out of the tree, no device files).
+    """
+    import shutil
+
+    client = connect(timeout=600)
+    try:
+        with container(client, image, ["/bin/true"]) as ctr:
+            data = read_archive(ctr, path)
+    finally:
+        client.close()
+    staging = dest.with_name(dest.name + ".part")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+            tar.extractall(staging, filter="data")
+        shutil.rmtree(dest, ignore_errors=True)
+        (staging / Path(path).name).rename(dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return dest
 
 
 def commit(ctr: Container, ref: str, labels: dict[str, str], env: dict[str, str],

@@ -73,3 +73,37 @@ def _last_json(output: str) -> dict[str, Any]:
             data: dict[str, Any] = json.loads(line)
             return data
     raise ToolError("the IR bundle build printed no summary")
+
+
+def ir_image_holding(app: AppDescriptor, needed: list[str], jobs: int = 2
+                     ) -> dict[str, Any]:
+    """An IR image of ``app`` that holds every configuration in ``needed``.
+
+    Why not always :func:`build_ir_image`: its cache key includes the configuration list, so
+    asking for another set would rebuild the bundle under the same tag and evict the one other
+    deployments still use. The app's default image (``<app>-ir:<version>``) is taken when its
+    ``org.xaas.configs`` label covers ``needed``, else the ``-extra`` variant when it does;
+    otherwise the default tag is built with exactly ``needed`` when it is free, else the
+    variant. The result is :func:`build_ir_image`'s record (``reused`` says nothing was built).
+    """
+    from xaas_parsl.containers.engine import get_image, has_image
+
+    client = connect(timeout=3600)
+    start = time.perf_counter()
+    default = L.ir_ref(app.name, app.version)
+    variant = f"{default}-extra"
+    try:
+        for ref in (default, variant):
+            if has_image(client, ref):
+                image = get_image(client, ref)
+                labels = L.labels_of(image.attrs)
+                held = json.loads(labels.get(L.CONFIGS, "[]"))
+                if set(needed) <= set(held):
+                    return {"image": ref, "id": str(image.id), "app": app.name,
+                            "version": app.version, "configs": held,
+                            **json.loads(labels.get(L.BUNDLE, "{}")), "reused": True,
+                            "seconds": round(time.perf_counter() - start, 1)}
+        target = variant if has_image(client, default) else default
+    finally:
+        client.close()
+    return build_ir_image(app, sorted(set(needed)), jobs, ref=target)

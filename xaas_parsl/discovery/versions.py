@@ -10,7 +10,7 @@ path, through the narrow rules of ``version_from_path``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 #: Words upstream (and some tools) print instead of a version; they all mean "unknown".
@@ -111,15 +111,6 @@ def version_from_path(path: str, tokens: Sequence[str]) -> str | None:
     return None
 
 
-def version_from_paths(paths: Iterable[str], tokens: Sequence[str]) -> str | None:
-    """``version_from_path`` over several paths; the first hit wins."""
-    for path in paths:
-        found = version_from_path(path, tokens)
-        if found:
-            return found
-    return None
-
-
 def oneapi_version_from_path(path: str) -> str | None:
     """The oneAPI release in a compiler path (``compiler/2024.2``), if it is a year version.
 
@@ -139,9 +130,3 @@ def soname_version(filename: str, min_parts: int = 3) -> str | None:
     if not sep or not _NUMERIC.match(tail) or tail.count(".") + 1 < min_parts:
         return None
     return tail
-
-
-def major_minor(version: str) -> str:
-    """``12.4.1`` -> ``12.4`` (unchanged when there is no second component)."""
-    parts = version.split(".")
-    return ".".join(parts[:2])

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import logging
 import shutil
 import time
 from collections.abc import Callable, Iterator
@@ -130,21 +129,14 @@ def _workers(exp: Experiment) -> Iterator[None]:
     if exp.executor is None:
         yield
         return
-    import parsl
-
     from xaas_parsl.flow.runner import parsl_config
+    from xaas_parsl.sites.session import loaded
 
-    logging.getLogger("parsl").propagate = False
     extra: dict[str, Any] = {"run_dir": exp.out / "runinfo"}
     if exp.concurrency is not None:
         extra["workers_per_node"] = exp.concurrency
-    parsl.clear()
-    dfk = parsl.load(parsl_config(exp.site, exp.executor, **extra))
-    try:
+    with loaded(parsl_config(exp.site, exp.executor, **extra)):
         yield
-    finally:
-        dfk.cleanup()
-        parsl.clear()
 
 
 class _Runner:

@@ -10,7 +10,6 @@ the Snakefile gives the same nodes all cores of a node for the same reason.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import shlex
 import sys
@@ -69,22 +68,17 @@ def step_argv(name: str, cfg: ShowcaseConfig, out: Path, **paths: str | Path) ->
 
 def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
     """Run the whole showcase on ``cfg.site``'s Parsl config; the report."""
-    import parsl
-
-    from xaas_parsl.sites import config
+    from xaas_parsl.sites.session import parsl_session
 
     site = load_site(cfg.site)
     if site.account_required and not os.environ.get(ACCOUNT_ENV):
         raise InputError(f"site {site.name} needs an account to submit jobs: export "
                          f"{ACCOUNT_ENV}=<project>", cfg.site)
-    logging.getLogger("parsl").propagate = False
     out = Path(out_dir).resolve()
     files = step_files(out)
     files["discover"].parent.mkdir(parents=True, exist_ok=True)
     builds = Path(cfg.builds).resolve() if cfg.builds else out / "builds"
-    parsl.clear()
-    dfk = parsl.load(config(cfg.site, run_dir=out / "runinfo"))
-    try:
+    with parsl_session(cfg.site, run_dir=out / "runinfo"):
         found = compute_node("discover", (str(files["discover"]),))
         chose = login_node("choose", (str(files["discover"]), cfg, str(files["choose"])),
                            inputs=[found])
@@ -104,9 +98,6 @@ def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
         argv = step_argv("flow", cfg, files["flow"], work=out / "flow")
         log = str(out / "steps" / "flow.log")
         cli_node(argv, stdout=log, stderr=log).result()
-    finally:
-        dfk.cleanup()
-        parsl.clear()
     return write_report({k: str(v) for k, v in files.items()}, cfg, out, "parsl")
 
 

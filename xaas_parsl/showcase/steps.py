@@ -103,16 +103,16 @@ def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig
     problem: str | None = "not asked (deploy: native)"
     missing: list[str] = []
     if cfg.deploy != "native":
-        ok, text = dep.engine_answers()
-        problem = None if ok else text
-        missing = dep.bases_missing() if ok else []
+        from xaas_parsl.containers.engine import probe
+
+        problem = probe()
+        missing = dep.bases_missing() if problem is None else []
     mode, why = deploy_mode(cfg.deploy, problem, missing)
     if mode == "container" and missing:
         dep.bootstrap()
     if mode == "container":
-        system_native = where / "system.json"
-        write_json(system_native, load_json(Path(system_file))["system"])
-        result = dep.deploy_container(app, configs, system_native, where)
+        result = dep.deploy_container(app, configs, load_json(Path(system_file))["system"],
+                                      where)
     else:
         result = dep.deploy_native(app, configs, where)
     if not result["tests"]["passed"]:

@@ -49,7 +49,13 @@ STEPS: dict[str, Step] = {
     "discover": Step(minutes=10, gpus=True),
     "deploy": Step(minutes=120, gpus=False),
     "tests": Step(minutes=60, gpus=True),
+    "export": Step(minutes=30, gpus=False),
 }
+
+#: Which rule makes ``deployment.json`` for each ``config["deploy"]`` (the others rank below it
+#: in the rule order, so Snakemake never has two candidates).
+DEPLOY_RULES = {"source": "xaas_deploy_source", "ir": "xaas_deploy_ir",
+                "container": "xaas_container_deploy"}
 
 
 def hhmmss(minutes: int) -> str:
@@ -165,6 +171,42 @@ class XaasRules:
     def result(self, name: str, what: str = "tests") -> str:
         """Path of one of an app's step files: spec, intersection, deployment or tests."""
         return f"{self.results}/{name}/{what}.json"
+
+    @property
+    def deploy(self) -> str:
+        """``config["deploy"]``: source (default), ir or container. Read when the rule file
+        asks (the showcase's workflow gives the same key its own meaning)."""
+        deploy = str(self.config.get("deploy") or "source")
+        if deploy not in DEPLOY_RULES:
+            raise _fail(f"config deploy must be one of {', '.join(DEPLOY_RULES)}, got "
+                        f"{deploy!r}")
+        return deploy
+
+    def ruleorder(self) -> list[str]:
+        """The deployment rules, the one ``config["deploy"]`` names first: the rule order that
+        makes it the producer of ``deployment.json``."""
+        chosen = DEPLOY_RULES[self.deploy]
+        return [chosen, *(r for r in DEPLOY_RULES.values() if r != chosen)]
+
+    def site_arg(self) -> str:
+        """The site as the workflow named it (a bundled name or a ``site.yaml`` path), for
+        commands that load the site facts again."""
+        return str(self.config.get("site") or "local")
+
+    def export_target(self) -> str | None:
+        """The format the site's container tool imports (EDF on Alps, Sarus on Ault,
+        Apptainer on Aurora); ``None`` where the engine's images run as they are (local)."""
+        from xaas_parsl.deploy.pipeline import SITE_EXPORT
+
+        return SITE_EXPORT.get(self.site.container_runtime)
+
+    def targets(self, name: str) -> list[str]:
+        """What ``rule all`` asks for: the tests, and for a container deployment on a site
+        with its own container tool, the export for that tool."""
+        wanted = [self.result(name, "tests")]
+        if self.deploy == "container" and self.export_target():
+            wanted.append(self.result(name, "export"))
+        return wanted
 
     def descriptor(self, name: str) -> str:
         """Path of the app's descriptor (as a string, for rule inputs)."""

@@ -67,9 +67,9 @@ class DockerRuntime(ContainerRuntime):
 
     def available(self) -> bool:
         """Whether a Docker engine answers."""
-        from xaas_parsl.containers.engine import reachable
+        from xaas_parsl.containers.engine import probe
 
-        return reachable()
+        return probe() is None
 
     def run(self, spec: RunSpec, timeout_s: float | None = None) -> RunResult:
         """Run ``spec`` in a fresh container; exit code, stdout, stderr and wall time."""

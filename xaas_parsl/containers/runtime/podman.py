@@ -18,7 +18,6 @@ values were refused on this machine).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import resource
 import shutil
@@ -202,12 +201,6 @@ class PodmanRuntime(ContainerRuntime):
         return [name.strip() for line in out.splitlines() if line.startswith("Loaded image")
                 for name in line.split(":", 1)[1].split(",") if name.strip()]
 
-    def inspect_image(self, image: str) -> dict[str, Any]:
-        """``podman image inspect`` of one image."""
-        self.require_image(image)
-        data = json.loads(self._podman("image", "inspect", image, what="image inspect"))
-        return dict(data[0])
-
     def reset_store(self) -> None:
         """Remove everything in a *private* store (``podman system reset``) and its runroot;
         refused for the default store, which other users of this machine share."""
@@ -218,8 +211,3 @@ class PodmanRuntime(ContainerRuntime):
                            capture_output=True, check=False, timeout=300)
         if self.runroot:
             shutil.rmtree(self.runroot, ignore_errors=True)
-
-    def remove_image(self, image: str) -> None:
-        """``podman rmi`` (missing images are not an error)."""
-        if self.image_exists(image):
-            self._podman("rmi", "--force", image, what="rmi")

@@ -24,41 +24,17 @@
 
 import sys as _xaas_burst_sys
 
-
-def _xaas_burst_inputs():
-    value = config.get("burst_inputs") or []
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _xaas_burst_outputs():
-    outputs = {"results": config["burst_output"]}
-    if config.get("burst_summary"):
-        outputs["summary"] = config["burst_summary"]
-    return outputs
-
-
-def _xaas_burst_args():
-    from shlex import quote
-
-    args = [config["burst_function"], "--size", str(config["burst_size"]),
-            "--granularity", str(config.get("burst_granularity", 1)),
-            "--transport", str(config.get("burst_transport", "zmq")),
-            "--timeout", str(config.get("burst_timeout", 60))]
-    for path in _xaas_burst_inputs():
-        args += ["--input", path]
-    if config.get("burst_summary"):
-        args += ["--summary", config["burst_summary"]]
-    return " ".join(quote(str(a)) for a in args)
+from xaas_parsl.snakemake import rule_args as _xaas_burst
 
 
 rule xaas_burst_flare:
     input:
-        _xaas_burst_inputs(),
+        _xaas_burst.burst_inputs(config),
     output:
-        **_xaas_burst_outputs(),
+        **_xaas_burst.burst_outputs(config),
     params:
         python=_xaas_burst_sys.executable,
-        args=_xaas_burst_args(),
+        args=_xaas_burst.burst_args(config),
     log:
         config.get("burst_log", config["burst_output"] + ".log"),
     shell:

@@ -25,34 +25,7 @@
 
 import sys as _xaas_flow_sys
 
-
-def _xaas_flow_list(key):
-    value = config.get(key) or []
-    return [value] if isinstance(value, str) else list(value)
-
-
-def _xaas_flow_outputs():
-    outputs = {"payload": config["flow_output"]}
-    if config.get("flow_measurements"):
-        outputs["measurements"] = config["flow_measurements"]
-    return outputs
-
-
-def _xaas_flow_args():
-    from shlex import quote
-
-    args = ["--site", config.get("flow_site", "local"),
-            "--executor", config.get("flow_executor", "compute"),
-            "--workdir", config.get("flow_workdir", ".xaas-flow")]
-    for directory in _xaas_flow_list("flow_functions"):
-        args += ["--functions", directory]
-    for package in _xaas_flow_list("flow_packages"):
-        args += ["--package", package]
-    if config.get("flow_measurements"):
-        args += ["--measurements", config["flow_measurements"]]
-    if config.get("flow_timeout"):
-        args += ["--timeout", str(config["flow_timeout"])]
-    return " ".join(quote(str(a)) for a in args)
+from xaas_parsl.snakemake import rule_args as _xaas_flow
 
 
 rule xaas_flow_run:
@@ -60,10 +33,10 @@ rule xaas_flow_run:
         definition=config["flow_definition"],
         payload=config["flow_input"],
     output:
-        **_xaas_flow_outputs(),
+        **_xaas_flow.flow_outputs(config),
     params:
         python=_xaas_flow_sys.executable,
-        args=_xaas_flow_args(),
+        args=_xaas_flow.flow_args(config),
     log:
         config.get("flow_log", config["flow_output"] + ".log"),
     shell:

@@ -5,8 +5,20 @@
 #   <results>/<site>/sources/<app>.ready         xaas_fetch_source      login (apps with `fetch`)
 #   <results>/<site>/<app>/spec.json             xaas_spec_points       login
 #   <results>/<site>/<app>/intersection.json     xaas_intersect         login
-#   <results>/<site>/<app>/deployment.json       xaas_deploy_source     compute node
+#   <results>/<site>/<app>/deployment.json       xaas_deploy_source     compute node  deploy=source
+#   <results>/<site>/<app>/ir/bundle.json        xaas_ir_bundle         compute node  deploy=ir
+#   <results>/<site>/<app>/deployment.json       xaas_deploy_ir         compute node  deploy=ir
+#   <results>/<site>/<app>/container/image.json  xaas_container_build   compute node  deploy=container
+#   <results>/<site>/<app>/deployment.json       xaas_container_deploy  compute node  deploy=container
 #   <results>/<site>/<app>/tests.json            xaas_run_tests         compute node
+#   <results>/<site>/<app>/export.json           xaas_export            compute node  deploy=container
+#
+# config["deploy"] (source|ir|container, default source) chooses the rule that makes
+# deployment.json (a rule order: the three deployment rules have the same output); every rule
+# runs one slice of the one deployment pipeline (xaas_parsl.deploy) through `xaas deploy ...`.
+# xaas_export writes what the site's container tool imports (EDF + squashfs for the CSCS
+# Container Engine on Alps, a docker-archive for Sarus on Ault, an archive + .def for Apptainer
+# on Aurora); XAAS_RULES.targets(app) asks for it on those sites when deploy=container.
 #
 # (<site> is the site name, or <site>-<node type> for a non-default node type.)
 #
@@ -23,7 +35,7 @@
 #     use rule * from xaas
 #
 # Config keys (all optional): site (alps|ault|aurora|local or a site.yaml path; the profiles set
-# it), node_type, partition, results (default "results"), builds (default
+# it), deploy (source|ir|container), node_type, partition, results (default "results"), builds (default
 # <results>/<site>/builds; must be on a file system the compute nodes share), app, apps
 # ({name: {descriptor: path, fetch: xaas_parsl.sources project}}), policy, pin, prefer, gpu, mpi.
 #
@@ -44,6 +56,9 @@ XAAS_OUT = XAAS_RULES.results
 
 
 localrules: xaas_fetch_source, xaas_spec_points, xaas_intersect
+
+
+workflow.ruleorder(*XAAS_RULES.ruleorder())
 
 
 onstart:
@@ -141,19 +156,124 @@ rule xaas_deploy_source:
         " --workdir {params.builds:q} -o {output:q} 2> {log:q}"
 
 
-# --- IR and container deployments: not written yet ---------------------------------------
-# IR bundles and containers do not exist in xaas-parsl yet. When they do, they go here, with the
-# same file-in/file-out shape and the CLI doing the work:
-#   rule xaas_ir_bundle:       descriptor              -> <results>/<site>/<app>/ir/bundle.json
-#                              (all configurations compiled to LLVM IR once, deduplicated)
-#   rule xaas_deploy_ir:       bundle + intersection   -> <results>/<site>/<app>/deployment.json
-#                              (IR lowered for the chosen CPU features; deployment "mode": "ir")
-#   rule xaas_container:       deployment              -> image + runtime inputs (Alps: EDF .toml
-#                              for `--environment`, passed through slurm_extra; Ault: Sarus;
-#                              Aurora: Apptainer .def)
-# with config["deploy"] (source|ir|container) choosing which rule makes deployment.json
-# (ruleorder), so xaas_run_tests below stays as it is.
-# -------------------------------------------------------------------------------------------
+rule xaas_ir_bundle:
+    """The app's LLVM-IR bundle: every matrix configuration compiled once, deduplicated."""
+    input:
+        descriptor=lambda wildcards: XAAS_RULES.descriptor(wildcards.app),
+        fetched=lambda wildcards: XAAS_RULES.fetched_marker(wildcards.app),
+    output:
+        f"{XAAS_OUT}/{{app}}/ir/bundle.json",
+    log:
+        f"{XAAS_OUT}/logs/{{app}}/ir_bundle.log",
+    params:
+        cli=XAAS_CLI,
+        builds=XAAS_RULES.builds,
+    wildcard_constraints:
+        app=r"[^/]+",
+    threads: XAAS_RULES.threads()
+    resources:
+        **XAAS_RULES.resources("deploy"),
+    shell:
+        "{params.cli} deploy ir-bundle {input.descriptor:q} --workdir {params.builds:q}"
+        " -o {output:q} 2> {log:q}"
+
+
+rule xaas_deploy_ir:
+    """The chosen configuration lowered from the IR bundle (deployment "mode": "ir")."""
+    input:
+        descriptor=lambda wildcards: XAAS_RULES.descriptor(wildcards.app),
+        intersection=f"{XAAS_OUT}/{{app}}/intersection.json",
+        bundle=f"{XAAS_OUT}/{{app}}/ir/bundle.json",
+    output:
+        f"{XAAS_OUT}/{{app}}/deployment.json",
+    log:
+        f"{XAAS_OUT}/logs/{{app}}/deploy_ir.log",
+    params:
+        cli=XAAS_CLI,
+        builds=XAAS_RULES.builds,
+    wildcard_constraints:
+        app=r"[^/]+",
+    threads: XAAS_RULES.threads()
+    resources:
+        **XAAS_RULES.resources("deploy"),
+    shell:
+        "{params.cli} deploy ir {input.descriptor:q} --intersection {input.intersection:q}"
+        " --bundle {input.bundle:q} --workdir {params.builds:q} -o {output:q} 2> {log:q}"
+
+
+rule xaas_container_build:
+    """The app's IR container image (the choice and the portable configuration) in the
+    node's engine; base images are bootstrapped once."""
+    input:
+        descriptor=lambda wildcards: XAAS_RULES.descriptor(wildcards.app),
+        intersection=f"{XAAS_OUT}/{{app}}/intersection.json",
+        fetched=lambda wildcards: XAAS_RULES.fetched_marker(wildcards.app),
+    output:
+        f"{XAAS_OUT}/{{app}}/container/image.json",
+    log:
+        f"{XAAS_OUT}/logs/{{app}}/container_build.log",
+    params:
+        cli=XAAS_CLI,
+        builds=XAAS_RULES.builds,
+    wildcard_constraints:
+        app=r"[^/]+",
+    threads: XAAS_RULES.threads()
+    resources:
+        **XAAS_RULES.resources("deploy"),
+    shell:
+        "{params.cli} deploy container-image {input.descriptor:q}"
+        " --intersection {input.intersection:q} --workdir {params.builds:q} -o {output:q}"
+        " 2> {log:q}"
+
+
+rule xaas_container_deploy:
+    """The image deployed for the node: a lean runtime image (deployment "mode":
+    "container"), its install tree copied under builds."""
+    input:
+        descriptor=lambda wildcards: XAAS_RULES.descriptor(wildcards.app),
+        intersection=f"{XAAS_OUT}/{{app}}/intersection.json",
+        system=f"{XAAS_OUT}/system.json",
+        image=f"{XAAS_OUT}/{{app}}/container/image.json",
+    output:
+        f"{XAAS_OUT}/{{app}}/deployment.json",
+    log:
+        f"{XAAS_OUT}/logs/{{app}}/container_deploy.log",
+    params:
+        cli=XAAS_CLI,
+        builds=XAAS_RULES.builds,
+    wildcard_constraints:
+        app=r"[^/]+",
+    threads: XAAS_RULES.threads()
+    resources:
+        **XAAS_RULES.resources("deploy"),
+    shell:
+        "{params.cli} deploy container {input.descriptor:q} --intersection {input.intersection:q}"
+        " --system {input.system:q} --image {input.image:q} --workdir {params.builds:q}"
+        " -o {output:q} 2> {log:q}"
+
+
+rule xaas_export:
+    """The deployed image in the site tool's format, with the commands to run there."""
+    input:
+        descriptor=lambda wildcards: XAAS_RULES.descriptor(wildcards.app),
+        deployment=f"{XAAS_OUT}/{{app}}/deployment.json",
+    output:
+        f"{XAAS_OUT}/{{app}}/export.json",
+    log:
+        f"{XAAS_OUT}/logs/{{app}}/export.log",
+    params:
+        cli=XAAS_CLI,
+        builds=XAAS_RULES.builds,
+        site=XAAS_RULES.site_arg(),
+        target=XAAS_RULES.export_target() or "none",
+    wildcard_constraints:
+        app=r"[^/]+",
+    resources:
+        **XAAS_RULES.resources("export"),
+    shell:
+        "{params.cli} deploy export {input.descriptor:q} --deployment {input.deployment:q}"
+        " --site {params.site:q} --for {params.target:q} --workdir {params.builds:q}"
+        " -o {output:q} 2> {log:q}"
 
 
 rule xaas_run_tests:

@@ -1,0 +1,43 @@
+"""``with parsl_session(site, ...):`` load a site's Parsl config, and always clean it up.
+
+Why one context manager: a run that loads a DataFlowKernel must shut its executors down and
+clear Parsl's global kernel even when a step fails, or the next ``parsl.load`` in the same
+process (a notebook, the test suite, the showcase after the demo) finds a stale kernel and its
+worker processes keep running. Parsl's own logger is kept off the caller's stderr: it writes
+its records to ``<run_dir>/*/parsl.log``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from parsl.config import Config
+    from parsl.dataflow.dflow import DataFlowKernel
+
+
+@contextmanager
+def loaded(cfg: Config) -> Iterator[DataFlowKernel]:
+    """Load ``cfg`` as Parsl's kernel for the block (clearing a stale one first)."""
+    import parsl
+
+    logging.getLogger("parsl").propagate = False
+    parsl.clear()
+    dfk = parsl.load(cfg)
+    try:
+        yield dfk
+    finally:
+        dfk.cleanup()
+        parsl.clear()
+
+
+@contextmanager
+def parsl_session(site: str, **config_kwargs: Any) -> Iterator[DataFlowKernel]:
+    """``xaas_parsl.sites.config(site, **config_kwargs)`` loaded for the block."""
+    from xaas_parsl.sites import config
+
+    with loaded(config(site, **config_kwargs)) as dfk:
+        yield dfk
