@@ -158,10 +158,12 @@ SETTINGS: Final[dict[str, re.Pattern[str]]] = {
     "walltime": re.compile(r"\d{1,3}:[0-5]\d:[0-5]\d"),
     "nodelist": re.compile(r"[A-Za-z0-9_.,\[\]-]+"),
     "env_key": IDENTIFIER,
+    "label_key": re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:/-]{0,127}"),
 }
 
 Setting = Literal["account", "partition", "queue", "qos", "reservation", "node_type", "site",
-                  "uenv", "view", "module", "filesystems", "walltime", "nodelist", "env_key"]
+                  "uenv", "view", "module", "filesystems", "walltime", "nodelist", "env_key",
+                  "label_key"]
 
 
 def setting(kind: Setting, value: object, where: Where = None) -> str:
