@@ -30,6 +30,7 @@ from parsl.providers import LocalProvider, PBSProProvider, SlurmProvider
 from parsl.providers.base import ExecutionProvider
 
 from xaas_parsl.errors import InputError, XaasError
+from xaas_parsl.safety import optional_setting
 from xaas_parsl.sites.facts import (
     ACCOUNT_ENV,
     Limits,
@@ -187,9 +188,14 @@ def config(
     """
     facts = load_site(site)
     node = facts.node_type(node_type)
+    # Parsl's providers submit through a shell and write these into the batch script: each is
+    # checked against the scheduler's form before anything is rendered.
+    given = account or os.environ.get(ACCOUNT_ENV) or None
+    optional_setting("account", given, None if account else f"${ACCOUNT_ENV}")
+    optional_setting("walltime", walltime)
     provider = compute_provider(
         facts,
-        account=account or os.environ.get(ACCOUNT_ENV) or None,
+        account=given,
         nodes=nodes,
         partition=partition,
         walltime=walltime,
