@@ -193,9 +193,8 @@ class _Gen:
     warnings: list[str] = field(default_factory=list)
 
     def activity(self, call: Call) -> str:
-        name = identifier(self.activity_for(call.func_name),
-                          f"activity name (the mapping's azure entry for {call.func_name!r}, "
-                          "a Python def)")
+        # the mapping's azure entry names a Python def
+        name = identifier(self.activity_for(call.func_name), "activity name")
         self.activities[name] = call.func_name
         return name
 
