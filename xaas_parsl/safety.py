@@ -14,7 +14,6 @@ The audit of where each validator is called is ``docs/security.md``.
 
 from __future__ import annotations
 
-import json
 import keyword
 import re
 from pathlib import Path, PurePosixPath
@@ -128,9 +127,10 @@ def identifier(name: object, what: str, where: Where = None) -> str:
 
 
 def doc_text(text: str) -> str:
-    """``text`` safe inside a generated triple-quoted docstring or ``#`` comment: JSON-escaped
-    (quotes, backslashes, newlines and non-ASCII become escapes), without the outer quotes."""
-    return json.dumps(str(text))[1:-1]
+    """``text`` safe inside a generated triple-quoted docstring or ``#`` comment: backslashes,
+    control characters, newlines and non-ASCII become Python escapes, double quotes ``\\"``,
+    so the text can neither end the docstring nor start a new line."""
+    return str(text).encode("unicode_escape").decode("ascii").replace('"', '\\"')
 
 
 # -- scheduler settings ----------------------------------------------------------------------

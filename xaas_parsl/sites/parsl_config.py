@@ -179,12 +179,17 @@ def config(
     run_dir: str | Path = "runinfo",
     strategy_period: float = 0.5,
     worker_init_extra: str = "",
+    encrypted: bool = True,
 ) -> Config:
     """A Parsl ``Config`` for ``site`` with executors ``login`` and ``compute``.
 
     ``account`` defaults to ``$XAAS_ACCOUNT``; a missing account only fails when a job is
     submitted. ``strategy_period`` is lowered from Parsl's 5 s so the first block starts at once.
     On GPU sites each worker is bound to one GPU (Alps, Ault) or one GPU tile (Aurora).
+    ``encrypted`` (default on) makes HTEX encrypt and authenticate the interchange-worker
+    traffic (CurveZMQ), which carries pickled tasks and results, and also the flare packs'
+    specs with their frame-sealing secret: on a cluster the compute nodes reach the login
+    node over a network other users share.
     """
     facts = load_site(site)
     node = facts.node_type(node_type)
@@ -212,6 +217,7 @@ def config(
             launch_cmd=launch_cmd,
             # MPIExecutor annotates this as str but hands it to HTEX, which wants a sequence.
             interchange_launch_cmd=INTERCHANGE_CMD,  # type: ignore[arg-type]
+            encrypted=encrypted,
         )
     else:
         workers = workers_per_node or (len(accelerators) if accelerators else None)
@@ -222,6 +228,7 @@ def config(
             available_accelerators=accelerators, cpu_affinity="none",
             heartbeat_period=15, heartbeat_threshold=120, poll_period=10,
             launch_cmd=launch_cmd, interchange_launch_cmd=INTERCHANGE_CMD,
+            encrypted=encrypted,
         )
     return Config(
         executors=[ThreadPoolExecutor(label="login", max_threads=login_threads), compute],
