@@ -117,6 +117,13 @@ def render_def(archive: str, labels: Mapping[str, str], env: Sequence[tuple[str,
     """
     import shlex
 
+    # A line break survives shell quoting, and a following line starting with % would open a
+    # section of the definition (%post runs as root at build time): refused, not folded,
+    # since folding would change the value.
+    for value in [*(v for _, v in env), *entrypoint, *cmd, workdir or ""]:
+        if "\n" in value or "\r" in value:
+            raise InputError(f"image configuration value {value!r} has a line break, which a "
+                             "definition file cannot hold", archive)
     lines = ["Bootstrap: docker-archive", f"From: {archive}", ""]
     if labels:
         lines.append("%labels")
