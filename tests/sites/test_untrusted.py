@@ -15,6 +15,7 @@ import stat
 from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import pytest
 import yaml
@@ -52,9 +53,9 @@ def test_account_from_the_environment_never_reaches_the_shell(
         site: str, fake_schedulers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XAAS_ACCOUNT", "p1;touch x")
     with pytest.raises(InputError) as info:
-        provider = config(site, run_dir=str(fake_schedulers)).executors[1].provider
-        provider.script_dir = str(fake_schedulers)  # type: ignore[attr-defined]
-        provider.submit("echo worker", 1, "xaas")  # type: ignore[attr-defined]
+        executor: Any = config(site, run_dir=str(fake_schedulers)).executors[1]
+        executor.provider.script_dir = str(fake_schedulers)
+        executor.provider.submit("echo worker", 1, "xaas")
     assert info.value.one_line() == ("$XAAS_ACCOUNT: account 'p1;touch x' is not a valid "
                                      f"scheduler setting (allowed: {_pattern()})")
     assert list(fake_schedulers.iterdir()) == []

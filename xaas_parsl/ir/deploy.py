@@ -122,7 +122,7 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     manifest = load_json(manifest_path)
     if not isinstance(manifest, dict) or not isinstance(manifest.get("units"), list):
         raise InputError("a configuration manifest needs a list of units", manifest_path)
-    tree = inside(bundle, manifest.get("build_dir"), "build_dir", manifest_path)
+    tree = inside(bundle, str(manifest.get("build_dir", "")), "build_dir", manifest_path)
     work = bundle / "deploy" / name
     install = (install_dir or work / "install").resolve()
     units = [checked_unit(u, manifest_path) for u in manifest["units"]]

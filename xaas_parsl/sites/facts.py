@@ -17,7 +17,7 @@ from typing import Any
 
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
-from xaas_parsl.safety import optional_setting, setting
+from xaas_parsl.safety import Setting, optional_setting, setting
 
 SITE_CONFIGS = Path(__file__).resolve().parents[2] / "site_configs"
 #: Environment variable read when no account is given (Parsl configs, profiles, endpoints).
@@ -214,7 +214,7 @@ def _check_settings(data: dict[str, Any], nodes: dict[str, NodeType], limits: di
     """Every value that reaches a batch script, a submit command or a profile, against the
     scheduler's own form (``safety.setting``): a shared site.yaml is input like any other."""
     setting("site", data["name"], path)
-    word = "queue" if data["scheduler"] == "pbspro" else "partition"
+    word: Setting = "queue" if data["scheduler"] == "pbspro" else "partition"
     for name in limits:
         setting(word, name, path)
     for node in nodes.values():
