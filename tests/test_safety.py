@@ -41,7 +41,7 @@ def test_inside_accepts_only_paths_that_stay_in_the_root(tmp_path: Path, relativ
 
 
 @pytest.mark.parametrize("payload", ["../../../x", "/etc/passwd", "out/x", "a/../../x", "",
-                                     ".", "a\0b", "..\\x"])
+                                     ".", "a\0b"])
 def test_inside_refuses_the_payloads(tmp_path: Path, payload: str) -> None:
     (tmp_path / "root").mkdir()
     (tmp_path / "root" / "out").symlink_to(tmp_path)

@@ -30,8 +30,7 @@ def inside(root: str | Path, relative: str, what: str, where: Where = None, *,
            follow_last: bool = True) -> Path:
     """``root / relative``, refused unless it stays inside ``root``.
 
-    ``relative`` must be a non-empty relative POSIX path without ``..`` components, ``\\`` or
-    NUL. With ``follow_last`` (files we read or replace) the whole path is resolved, symlinks
+    ``relative`` must be a non-empty relative POSIX path without ``..`` components or NUL. With ``follow_last`` (files we read or replace) the whole path is resolved, symlinks
     followed, and must stay under the resolved root, so a symlink planted in the tree (``out
     -> /etc``) cannot redirect a write. Without it (archive members, which may *be* symlinks)
     no existing parent directory may be a symlink, and the last component is taken as is.
@@ -39,7 +38,7 @@ def inside(root: str | Path, relative: str, what: str, where: Where = None, *,
     if not isinstance(relative, str) or not relative or "\0" in relative:
         raise InputError(f"{what} {relative!r} is not a relative path", where)
     pure = PurePosixPath(relative)
-    if pure.is_absolute() or ".." in pure.parts or "\\" in relative or not pure.parts:
+    if pure.is_absolute() or ".." in pure.parts or not pure.parts:
         raise InputError(f"{what} {relative!r} leaves its root (absolute or '..')", where)
     base = Path(root).resolve()
     if not follow_last:

@@ -168,7 +168,8 @@ def explain(bundle: Path, file: str) -> list[dict[str, Any]]:
     meta = load_json(bundle / "bundle.json")
     rows = []
     for name in meta["configs"]:
-        for u in load_json(bundle / "configs" / f"{name}.json")["units"]:
+        manifest = f"configs/{config_name(name, bundle / 'bundle.json')}.json"
+        for u in load_json(inside(bundle, manifest, "manifest"))["units"]:
             if u["output"].endswith(file) or u["file"].endswith(file):
                 rows.append({"config": name, "output": u["output"], "kind": u["kind"],
                              "ir": u.get("ir"), "retargetable": u.get("retargetable", False),
