@@ -75,8 +75,10 @@ def test_a_newline_in_account_is_one_line_error(capsys: pytest.CaptureFixture[st
 
 
 def _stamped(text: str) -> str:
-    """Parsl names each block's job and script after the submission time."""
-    return re.sub(r"xaas\.\d+\.\d+", "xaas.<time>", text)
+    """Parsl names each block's job and script after the submission time, in a fresh
+    temporary directory."""
+    text = re.sub(r"xaas\.\d+\.\d+", "xaas.<time>", text)
+    return re.sub(r"/\S*xaas-script-[^/\s]+", "<script_dir>", text)
 
 
 @cache
