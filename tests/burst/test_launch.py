@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from xaas_parsl.burst import FlareError
-from xaas_parsl.burst.launch import collect_step, flare_step, pack_command
+from xaas_parsl.burst.launch import collect_step, flare_step, pack_command, pack_environment
 from xaas_parsl.burst.transport.base import Rendezvous
 from xaas_parsl.burst.transport.redis import RedisRendezvous
 from xaas_parsl.burst.transport.zmq import ZmqRendezvous
@@ -67,7 +67,8 @@ def test_pack_entry_point_runs_a_flare_as_launched_processes(tmp_path: Path,
                            function="tests.burst.workers:identity", address=rendezvous.address,
                            flare_id="step1", driver_host="elsewhere", out_dir=str(tmp_path),
                            timeout=20, start_timeout=30)
-    procs = [subprocess.Popen(command, cwd=REPO, env={**os.environ, "SLURM_PROCID": str(i)})
+    env = {**os.environ, **pack_environment(rendezvous.secret)}
+    procs = [subprocess.Popen(command, cwd=REPO, env={**env, "SLURM_PROCID": str(i)})
              for i in range(2)]
     try:
         assert [p.wait(timeout=60) for p in procs] == [0, 0]

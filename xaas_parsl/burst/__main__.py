@@ -14,6 +14,7 @@ import sys
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.files import resolve_function
 from xaas_parsl.burst.pack import PackSpec, run_pack
+from xaas_parsl.burst.transport.auth import secret_from_env
 
 # Environment variables giving the process rank under the launchers we generate commands for.
 RANK_ENV = ("XAAS_BURST_PACK", "SLURM_PROCID", "PALS_RANKID", "PMI_RANK", "OMPI_COMM_WORLD_RANK")
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     spec = PackSpec(flare_id=ns.flare_id, pack=pack,
                     placement=Placement(ns.size, ns.granularity), address=ns.address,
                     timeout=ns.timeout, start_timeout=ns.start_timeout,
-                    driver_host=ns.driver_host)
+                    driver_host=ns.driver_host, secret=secret_from_env())
     result = run_pack(spec, resolve_function(ns.function))
     path = os.path.join(ns.out_dir, f"{ns.flare_id}-pack{pack}.pickle")
     with open(path, "wb") as fh:

@@ -144,8 +144,10 @@ def _submitter(executor: str | Executor) -> Callable[..., Future[PackResult]]:
 def _rendezvous(transport: str, flare_id: str, packs: int, host: str,
                 start_timeout: float) -> Rendezvous:
     if transport == "zmq":
-        return ZmqRendezvous(packs, host=host, bind="127.0.0.1" if host in LOOPBACK else "0.0.0.0",
-                             start_timeout=start_timeout)
+        try:  # bound on the interface packs connect to (``host``), never on 0.0.0.0
+            return ZmqRendezvous(packs, host=host, start_timeout=start_timeout)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
     if transport.startswith(REDIS_SCHEMES):
         from xaas_parsl.burst.transport.redis import RedisRendezvous
 
@@ -194,7 +196,8 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
         for index in range(placement.packs):
             spec = PackSpec(flare_id=future.flare_id, pack=index, placement=placement,
                             address=rendezvous.address, timeout=timeout,
-                            start_timeout=start_timeout, driver_host=driver_host)
+                            start_timeout=start_timeout, driver_host=driver_host,
+                            secret=rendezvous.secret)
             run.packs.append(submit(spec, fn, args, kwargs))
     except Exception as exc:  # e.g. no Parsl config loaded, executor shut down
         error = FlareError(f"flare {future.flare_id}: cannot submit its packs: "

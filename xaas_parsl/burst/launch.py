@@ -6,7 +6,9 @@ gang start a scheduler offers (no per-task queueing). Each started process runs
 ``python -m xaas_parsl.burst``; it reads its pack index from the launcher's rank variable
 (``SLURM_PROCID`` / ``PALS_RANKID``), connects to the driver's rendezvous and pickles its result
 to ``--out-dir``. Packs are placed ``cores // granularity`` per node, one core per worker
-thread.
+thread. The flare's frame-sealing secret (``Rendezvous.secret``) reaches the packs through the
+environment the launcher propagates, ``$XAAS_BURST_SECRET`` as hex (``pack_environment``),
+never on the command line, where ``ps`` on a shared node would show it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.errors import FlareError
 from xaas_parsl.burst.pack import PackResult
 from xaas_parsl.burst.timing import FlareTiming
+from xaas_parsl.burst.transport.auth import SECRET_ENV
 from xaas_parsl.errors import InputError
 from xaas_parsl.sites.facts import SiteFacts, load_site
 
@@ -42,6 +45,11 @@ def pack_command(*, python: str, size: int, granularity: int, function: str, add
             "--size", str(size), "--granularity", str(granularity), "--function", function,
             "--driver-host", driver_host, "--timeout", f"{timeout:g}",
             "--start-timeout", f"{start_timeout:g}", "--out-dir", out_dir]
+
+
+def pack_environment(secret: bytes) -> dict[str, str]:
+    """What to add to the launcher's environment so the packs can seal and check frames."""
+    return {SECRET_ENV: secret.hex()}
 
 
 def flare_step(site: str | Path | SiteFacts, *, size: int, granularity: int, function: str,

@@ -36,6 +36,8 @@ class PackSpec:
     timeout: float
     start_timeout: float
     driver_host: str
+    # The flare's frame-sealing key (``transport.auth``); travels with the spec, never shown.
+    secret: bytes = field(default=b"", repr=False)
 
 
 @dataclass
@@ -52,14 +54,16 @@ class PackResult:
     messages_sent: int = 0  # data messages this pack put on the transport
 
 
-def connect(address: str, pack: int, mailbox: Mailbox, clock_pings: int) -> PackTransport:
+def connect(address: str, pack: int, mailbox: Mailbox, clock_pings: int,
+            secret: bytes) -> PackTransport:
     """The pack side of the transport the driver's address names (``tcp://`` ZeroMQ,
-    ``redis://`` Redis)."""
+    ``redis://`` Redis), sealing and checking frames with the flare's ``secret``."""
     if address.startswith(REDIS_SCHEMES):
         from xaas_parsl.burst.transport.redis import RedisPackTransport
 
-        return RedisPackTransport(address, pack, mailbox, clock_pings=clock_pings)
-    return ZmqPackTransport(address, pack, mailbox, clock_pings=clock_pings)
+        return RedisPackTransport(address, pack, mailbox, clock_pings=clock_pings,
+                                  secret=secret)
+    return ZmqPackTransport(address, pack, mailbox, clock_pings=clock_pings, secret=secret)
 
 
 def _one_line(exc: BaseException) -> str:
@@ -74,7 +78,7 @@ def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
     mailbox = Mailbox()
     # Same host, same clock: skip the round trips (an estimate could only add noise).
     pings = 0 if host == spec.driver_host else CLOCK_PINGS
-    transport = connect(spec.address, spec.pack, mailbox, pings)
+    transport = connect(spec.address, spec.pack, mailbox, pings, spec.secret)
     try:
         offset = transport.join(spec.start_timeout)
         out = PackResult(pack=spec.pack, host=host, offset=offset)

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.safety import inside, path_component
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,23 @@ def flatten(archive: Path, rootfs: Path) -> None:
 
 
 def _inside(rootfs: Path, path: PurePosixPath) -> bool:
-    """Whether writing ``path`` stays in ``rootfs``: no ``..`` and no symlinked parent (a
-    layer's ``etc -> /etc`` must not let a later ``etc/passwd`` write the host's file)."""
-    if any(part == ".." for part in path.parts):
+    """Whether writing ``path`` stays in ``rootfs`` (``safety.inside`` without following the
+    member itself): no ``..`` and no symlinked parent (a layer's ``etc -> /etc`` must not let
+    a later ``etc/passwd`` write the host's file)."""
+    try:
+        inside(rootfs, path.as_posix(), "layer member", follow_last=False)
+    except InputError:
         return False
-    current = rootfs
-    for part in path.parts[:-1]:
-        current = current / part
-        if current.is_symlink():
-            return False
     return True
+
+
+def _whiteout_victim(path: PurePosixPath) -> PurePosixPath | None:
+    """What ``.wh.NAME`` removes (``NAME`` beside it), or None when NAME is not one file name
+    (``.wh.``, ``.wh..``, ``.wh...``: the parent or its parent, never a layer's to remove)."""
+    try:
+        return path.parent / path_component(path.name[len(".wh."):], "whiteout target")
+    except InputError:
+        return None
 
 
 def _apply_layer(layer: tarfile.TarFile, rootfs: Path) -> None:
@@ -120,7 +128,9 @@ def _apply_layer(layer: tarfile.TarFile, rootfs: Path) -> None:
                 _remove(child)
             continue
         if base.startswith(".wh."):
-            _remove(target.parent / base[len(".wh."):])
+            victim = _whiteout_victim(path)
+            if victim is not None and _inside(rootfs, victim):
+                _remove(rootfs / victim)
             continue
         if target.is_symlink() or (target.exists() and not (member.isdir() and target.is_dir())):
             _remove(target)

@@ -25,6 +25,7 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 from xaas_parsl.intersection.simd import normalise_arch
 from xaas_parsl.packaged import BUNDLED_APPS as BUNDLED_APPS  # re-exported
+from xaas_parsl.safety import config_name
 from xaas_parsl.spec import SpecPoints, load_spec
 
 
@@ -128,7 +129,8 @@ class AppDescriptor:
                 axes.append([(v, opt.options_for(v)) for v in opt.values_for(arch)])
         configs = []
         for combo in itertools.product(*axes):
-            label = "+".join(part for part, _ in combo if part) or "default"
+            label = config_name("+".join(part for part, _ in combo if part) or "default",
+                                self.path)
             options = tuple(o for _, opts in combo for o in opts) + self.fixed
             configs.append(Configuration(label, options))
         return configs
@@ -221,15 +223,17 @@ def _matrix_option(m: dict[str, Any], path: Path) -> MatrixOption:
     """A validated matrix entry; select values may be names or ``{name, options}`` presets."""
     names: list[str] = []
     presets: list[tuple[str, tuple[tuple[str, str], ...]]] = []
+    if m["kind"] == "bool":  # an "on" bool names configurations
+        config_name(m["name"], path, f"matrix entry name {m['name']!r}")
     for v in m.get("values", ()):
         if isinstance(v, dict):
-            names.append(v["name"])
+            names.append(config_name(v["name"], path, f"matrix {m['name']!r} value"))
             presets.append((v["name"], tuple((k, str(x)) for k, x in v["options"].items())))
         elif not m.get("option"):
             raise InputError(f"matrix entry {m['name']!r}: value {v!r} needs 'option' "
                              "(or give the value as {name, options})", path)
         else:
-            names.append(v)
+            names.append(config_name(v, path, f"matrix {m['name']!r} value"))
     return MatrixOption(m["name"], m["kind"], m.get("option", ""), tuple(names),
                         tuple(sorted(m.get("arch", {}).items())), tuple(presets))
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeAlias
 
 from xaas_parsl.errors import InputError
+from xaas_parsl.safety import FUNC_NAME
 
 ENTRY_POINT_GROUP = "xaas_parsl.flow_functions"
 
@@ -81,7 +82,13 @@ def _package_has(package: str, func_name: str) -> bool:
 
 
 def locate(func_name: str, sources: Sequence[Source]) -> Source | None:
-    """The first source that defines ``func_name`` (checked by the driver before a run)."""
+    """The first source that defines ``func_name`` (checked by the driver before a run).
+
+    A name that is not a function name (``../evil/evil``, ``/abs/path``) is found nowhere:
+    only ``<dir>/<name>.py`` files directly in a source directory are ever imported.
+    """
+    if not FUNC_NAME.fullmatch(func_name):
+        return None
     for kind, location in sources:
         if kind == "dir" and (Path(location) / f"{func_name}.py").is_file():
             return kind, location

@@ -26,14 +26,19 @@ import yaml
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text, validate
 from xaas_parsl.flow.model import (
+    Loop,
     Map,
     Parallel,
+    Repeat,
     Scope,
+    Task,
     Workflow,
     escape,
     scope_from_dict,
     successors,
+    walk,
 )
+from xaas_parsl.safety import func_name, state_name
 
 WHAT = "SeBS-Flow definition"
 
@@ -179,7 +184,17 @@ def workflow_from_data(data: Any, source: str | Path = "<definition>") -> Workfl
     _scope_graph(data, "", src)
     scope = scope_from_dict(data)
     _check_map_params(scope, src)
+    _check_names(scope, src)
     return Workflow(scope, src, data)
+
+
+def _check_names(scope: Scope, source: str) -> None:
+    """Every state and function name against its allow-list (``xaas_parsl.safety``): function
+    names pick a file and a module to import, state names land in generated code and text."""
+    for _, state in walk(scope):
+        state_name(state.name, "sebs", source)
+        if isinstance(state, Task | Loop | Repeat):
+            func_name(state.call.func_name, source)
 
 
 def _check_map_params(scope: Scope, source: str) -> None:

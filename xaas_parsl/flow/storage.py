@@ -14,8 +14,11 @@ from __future__ import annotations
 import os
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
+
+from xaas_parsl.errors import InputError
+from xaas_parsl.safety import inside
 
 
 class ObjectStore(Protocol):
@@ -30,11 +33,14 @@ class ObjectStore(Protocol):
     def delete(self, bucket: str, key: str) -> None: ...
 
 
-def _safe(part: str, what: str) -> PurePosixPath:
-    path = PurePosixPath(part)
-    if not part or path.is_absolute() or ".." in path.parts:
-        raise ValueError(f"invalid {what} {part!r}: must be relative without '..'")
-    return path
+def _inside(root: Path, part: str, what: str) -> Path:
+    """``root / part`` through the one path validator (``safety.inside``); a ``ValueError``
+    here, since the caller is a workflow function's storage call, not a file we loaded."""
+    try:
+        return inside(root, part, what)
+    except InputError as exc:
+        raise ValueError(f"invalid {what} {part!r}: must be relative without '..' and stay "
+                         f"in the store ({exc.problem})") from None
 
 
 @dataclass(frozen=True)
@@ -44,7 +50,7 @@ class LocalStore:
     root: Path
 
     def _path(self, bucket: str, key: str) -> Path:
-        return self.root / _safe(bucket, "bucket") / _safe(key, "key")
+        return _inside(_inside(self.root, bucket, "bucket"), key, "key")
 
     def put(self, bucket: str, key: str, data: bytes) -> None:
         target = self._path(bucket, key)
@@ -65,7 +71,7 @@ class LocalStore:
         self._path(bucket, key).unlink(missing_ok=True)
 
     def list(self, bucket: str, prefix: str = "") -> list[str]:
-        base = self.root / _safe(bucket, "bucket")
+        base = _inside(self.root, bucket, "bucket")
         if not base.is_dir():
             return []
         keys = (p.relative_to(base).as_posix() for p in base.rglob("*")

@@ -29,6 +29,7 @@ from xaas_parsl.ir.bundle import (
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import parallel, run_tool
+from xaas_parsl.safety import config_name, inside
 
 FAILED = "failed-without-tuning"
 
@@ -96,7 +97,7 @@ def configure_all(app: AppDescriptor, out: Path, names: list[str] | None
     configs = select_configs(app, normalise_arch(platform.machine()), names)
     units: list[Unit] = []
     for config in configs:
-        tree = out / "builds" / config.name
+        tree = inside(out, f"builds/{config_name(config.name, app.path)}", "build tree")
         configure(app, config, tree)
         units.extend(read_units(config.name, tree))
     return configs, units
@@ -148,7 +149,8 @@ def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
                       "fflags": list(cls.fflags)})
         manifests[u.config]["units"].append(entry)
     for name, manifest in manifests.items():
-        write_json(out / "configs" / f"{name}.json", manifest)
+        write_json(inside(out, f"configs/{config_name(name, app.path)}.json", "manifest"),
+                   manifest)
     write_json(out / "bundle.json", {
         "app": app.name, "app_descriptor": str(app.path), "arch": arch,
         "configs": [c.name for c in configs],
@@ -166,7 +168,8 @@ def explain(bundle: Path, file: str) -> list[dict[str, Any]]:
     meta = load_json(bundle / "bundle.json")
     rows = []
     for name in meta["configs"]:
-        for u in load_json(bundle / "configs" / f"{name}.json")["units"]:
+        manifest = f"configs/{config_name(name, bundle / 'bundle.json')}.json"
+        for u in load_json(inside(bundle, manifest, "manifest"))["units"]:
             if u["output"].endswith(file) or u["file"].endswith(file):
                 rows.append({"config": name, "output": u["output"], "kind": u["kind"],
                              "ir": u.get("ir"), "retargetable": u.get("retargetable", False),

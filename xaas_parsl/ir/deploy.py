@@ -11,6 +11,7 @@ compiling (see ``launcher.py``); the launcher's log proves that no IR unit was r
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,33 @@ from xaas_parsl.ir.retarget import retarget
 from xaas_parsl.ir.sharing import is_openmp_flag
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import CLANGXX, first_error, parallel, require, run_tool
+from xaas_parsl.safety import bundle_digest, config_name, inside
+
+# Flags a manifest may hand to ``clang -x ir``: the forms ``plan`` records, nothing that names a
+# file or loads code (``-fplugin=``, ``-fpass-plugin=``, ``-o``, ``-Xclang``).
+_OPT_LEVEL = re.compile(r"-O[0-3sgz]|-Ofast")
+_TUNING = re.compile(r"-m[A-Za-z0-9][A-Za-z0-9_.=,+-]*|--?target(=[A-Za-z0-9_.-]+)?"
+                     r"|[A-Za-z0-9_][A-Za-z0-9_.-]*")  # the last: --target's separate value
+_FFLAG = re.compile(r"-f(?!plugin|pass-plugin|profile|crash|save|record)"
+                    r"[A-Za-z0-9][A-Za-z0-9_.=,+-]*")
+
+
+def checked_unit(unit: Any, where: Path) -> dict[str, Any]:
+    """A manifest unit whose strings are safe to use: ``output`` a relative path (checked
+    against its roots by the caller), ``ir`` a SHA-256, flags of the recorded forms only."""
+    if not isinstance(unit, dict) or not isinstance(unit.get("output"), str):
+        raise InputError("a unit must be a mapping with a string 'output'", where)
+    if unit.get("kind") != "ir":
+        return unit
+    bundle_digest(unit.get("ir"), where)
+    flags = [("opt_level", _OPT_LEVEL, [unit.get("opt_level")]),
+             ("tuning", _TUNING, unit.get("tuning")), ("fflags", _FFLAG, unit.get("fflags"))]
+    for key, form, values in flags:
+        if not isinstance(values, list) or not all(
+                isinstance(v, str) and form.fullmatch(v) for v in values):
+            raise InputError(f"unit {unit['output']!r}: {key} {values!r} is not a compiler "
+                             f"flag of the form {form.pattern}", where)
+    return unit
 
 
 def choose_config(bundle: Path, target: Path | None) -> str:
@@ -57,7 +85,7 @@ def lower_argv(unit: dict[str, Any], ir: Path, obj: Path) -> list[str]:
 def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any]) -> tuple[str, str]:
     name = unit["output"]
     ir = store.get(unit["ir"], f"{name} ({config})")
-    obj = objects / name
+    obj = inside(objects, name, "unit output", objects.parent / "objects.json")
     obj.parent.mkdir(parents=True, exist_ok=True)
     tmp = obj.with_name(f".{obj.name}.tmp.o")
     source = ir
@@ -81,15 +109,26 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     if not (bundle / "bundle.json").is_file():
         raise InputError("not an IR bundle (no bundle.json)", bundle)
     meta = load_json(bundle / "bundle.json")
-    name = config or choose_config(bundle, target)
-    if name not in meta["configs"]:
+    known = meta.get("configs") if isinstance(meta, dict) else None
+    if not isinstance(known, list):
+        raise InputError("bundle.json has no list of configs", bundle / "bundle.json")
+    for each in known:
+        config_name(each, bundle / "bundle.json")
+    name = config_name(config or choose_config(bundle, target), bundle)
+    if name not in known:
         raise InputError(f"unknown configuration {name!r} (bundle has: "
-                         f"{', '.join(meta['configs'])})", bundle)
-    manifest = load_json(bundle / "configs" / f"{name}.json")
-    tree = bundle / manifest["build_dir"]
+                         f"{', '.join(known)})", bundle)
+    manifest_path = bundle / "configs" / f"{name}.json"
+    manifest = load_json(manifest_path)
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("units"), list):
+        raise InputError("a configuration manifest needs a list of units", manifest_path)
+    tree = inside(bundle, str(manifest.get("build_dir", "")), "build_dir", manifest_path)
     work = bundle / "deploy" / name
     install = (install_dir or work / "install").resolve()
-    ir_units = [u for u in manifest["units"] if u["kind"] == "ir"]
+    units = [checked_unit(u, manifest_path) for u in manifest["units"]]
+    for unit in units:  # every output names a file in the tree (checked before any write)
+        inside(tree, unit["output"], "unit output", manifest_path)
+    ir_units = [u for u in units if u.get("kind") == "ir"]
     store = Store(bundle / "store")
     placed = dict(parallel(ir_units, lambda u: _lower(store, work / "objects", name, u),
                            f"lower {name}", jobs, quiet))
@@ -97,7 +136,7 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     log = work / "launcher.log"
     log.write_text("", encoding="utf-8")
     for out in placed:  # ninja must run these edges again so that the launcher places them
-        (tree / out).unlink(missing_ok=True)
+        inside(tree, out, "unit output", manifest_path).unlink(missing_ok=True)
     env = {**os.environ, "XAAS_IR_OBJECTS": str(mapping), "XAAS_IR_LOG": str(log)}
     cmake = require("cmake")
     _build(cmake, tree, jobs, env, name)

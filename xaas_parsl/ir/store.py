@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from xaas_parsl.errors import InputError
+from xaas_parsl.safety import bundle_digest
 
 
 def sha256_file(path: Path) -> str:
@@ -31,8 +32,8 @@ class Store:
         self.root = root
 
     def path(self, digest: str) -> Path:
-        """Where the IR with this hash lives."""
-        return self.root / f"{digest}.bc"
+        """Where the IR with this hash lives (the hash is checked: it comes from manifests)."""
+        return self.root / f"{bundle_digest(digest, self.root)}.bc"
 
     def temp_path(self, tag: str) -> Path:
         """A fresh temporary path inside the store (same filesystem, so renames are atomic)."""

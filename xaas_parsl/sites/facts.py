@@ -18,6 +18,7 @@ from typing import Any
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 from xaas_parsl.packaged import SITE_CONFIGS as SITE_CONFIGS  # re-exported: callers import it here
+from xaas_parsl.safety import Setting, optional_setting, setting
 
 #: Environment variable read when no account is given (Parsl configs, profiles, endpoints).
 ACCOUNT_ENV = "XAAS_ACCOUNT"
@@ -185,6 +186,7 @@ def facts_from_dict(data: Any, path: Path) -> SiteFacts:
     if default_partition is not None and default_partition not in limits:
         raise InputError(f"default partition/queue {default_partition!r} is not defined", path)
     software = data["software"]
+    _check_settings(data, nodes, limits, software, path)
     return SiteFacts(
         name=data["name"],
         description=data.get("description", ""),
@@ -205,6 +207,26 @@ def facts_from_dict(data: Any, path: Path) -> SiteFacts:
         filesystems=data.get("filesystems"),
         path=path,
     )
+
+
+def _check_settings(data: dict[str, Any], nodes: dict[str, NodeType], limits: dict[str, Any],
+                    software: dict[str, Any], path: Path) -> None:
+    """Every value that reaches a batch script, a submit command or a profile, against the
+    scheduler's own form (``safety.setting``): a shared site.yaml is input like any other."""
+    setting("site", data["name"], path)
+    word: Setting = "queue" if data["scheduler"] == "pbspro" else "partition"
+    for name in limits:
+        setting(word, name, path)
+    for node in nodes.values():
+        setting("node_type", node.name, path)
+        optional_setting("nodelist", node.nodelist, path)
+    optional_setting("uenv", software.get("uenv"), path)
+    optional_setting("view", software.get("uenv_view"), path)
+    for module in software.get("modules", ()):
+        setting("module", module, path)
+    optional_setting("filesystems", data.get("filesystems"), path)
+    for lim in limits.values():
+        optional_setting("walltime", (lim or {}).get("max_walltime"), path)
 
 
 def load_site(site: str | Path, root: Path = SITE_CONFIGS) -> SiteFacts:

@@ -30,6 +30,7 @@ from parsl.providers import LocalProvider, PBSProProvider, SlurmProvider
 from parsl.providers.base import ExecutionProvider
 
 from xaas_parsl.errors import InputError, XaasError
+from xaas_parsl.safety import optional_setting
 from xaas_parsl.sites.facts import (
     ACCOUNT_ENV,
     Limits,
@@ -178,18 +179,28 @@ def config(
     run_dir: str | Path = "runinfo",
     strategy_period: float = 0.5,
     worker_init_extra: str = "",
+    encrypted: bool = True,
 ) -> Config:
     """A Parsl ``Config`` for ``site`` with executors ``login`` and ``compute``.
 
     ``account`` defaults to ``$XAAS_ACCOUNT``; a missing account only fails when a job is
     submitted. ``strategy_period`` is lowered from Parsl's 5 s so the first block starts at once.
     On GPU sites each worker is bound to one GPU (Alps, Ault) or one GPU tile (Aurora).
+    ``encrypted`` (default on) makes HTEX encrypt and authenticate the interchange-worker
+    traffic (CurveZMQ), which carries pickled tasks and results, and also the flare packs'
+    specs with their frame-sealing secret: on a cluster the compute nodes reach the login
+    node over a network other users share.
     """
     facts = load_site(site)
     node = facts.node_type(node_type)
+    # Parsl's providers submit through a shell and write these into the batch script: each is
+    # checked against the scheduler's form before anything is rendered.
+    given = account or os.environ.get(ACCOUNT_ENV) or None
+    optional_setting("account", given, None if account else f"${ACCOUNT_ENV}")
+    optional_setting("walltime", walltime)
     provider = compute_provider(
         facts,
-        account=account or os.environ.get(ACCOUNT_ENV) or None,
+        account=given,
         nodes=nodes,
         partition=partition,
         walltime=walltime,
@@ -206,6 +217,7 @@ def config(
             launch_cmd=launch_cmd,
             # MPIExecutor annotates this as str but hands it to HTEX, which wants a sequence.
             interchange_launch_cmd=INTERCHANGE_CMD,  # type: ignore[arg-type]
+            encrypted=encrypted,
         )
     else:
         workers = workers_per_node or (len(accelerators) if accelerators else None)
@@ -216,6 +228,7 @@ def config(
             available_accelerators=accelerators, cpu_affinity="none",
             heartbeat_period=15, heartbeat_threshold=120, poll_period=10,
             launch_cmd=launch_cmd, interchange_launch_cmd=INTERCHANGE_CMD,
+            encrypted=encrypted,
         )
     return Config(
         executors=[ThreadPoolExecutor(label="login", max_threads=login_threads), compute],

@@ -24,8 +24,9 @@ from typing import Any
 from snakemake_interface_common.exceptions import WorkflowError
 
 from xaas_parsl.descriptor.app import BUNDLED_APPS, SOURCES_PREFIX
-from xaas_parsl.errors import XaasError
+from xaas_parsl.errors import InputError, XaasError
 from xaas_parsl.fileio import load_yaml
+from xaas_parsl.safety import setting
 from xaas_parsl.sites.facts import ACCOUNT_ENV, Limits, NodeType, SiteFacts, load_site
 
 # Fetches a real application's source into the sources cache (``python -m``; see its docstring).
@@ -299,3 +300,7 @@ def check_submission(workflow: Any, site: SiteFacts) -> None:
         value = job.resources.get(key)
         if value is None or str(value).strip() in {"", "None"} or "$" in str(value):
             raise WorkflowError(missing_account_message(site.name, key))
+        try:  # the plugins paste the account into a shell command line
+            setting("account", str(value), f"${ACCOUNT_ENV}")
+        except InputError as exc:
+            raise WorkflowError(exc.one_line()) from None

@@ -128,6 +128,7 @@ class Rendezvous(ABC):
 
     packs: int
     start_timeout: float
+    secret: bytes  # seals every frame of the flare (``auth``); packs get it with their spec
     all_placed_at: float | None
     _placed: list[Any]
     _aborted: str | None

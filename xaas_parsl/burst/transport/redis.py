@@ -14,6 +14,10 @@ the difference is the pack's offset against the driver.
 
 Keys live under ``xaas-burst:<flare id>:`` and are deleted when the flare ends. The ``redis``
 client is imported only when this transport is used (``ToolError`` if it is missing).
+
+Trust: anyone who can reach the Redis server can push to these lists, so every item is sealed
+with the flare's secret (``auth``) and opened (MAC, addressee, replay window) before it is
+unpickled; anything else is dropped and logged.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from xaas_parsl.burst.errors import FlareAborted, GangStartTimeout
 from xaas_parsl.burst.timing import clock_offset
+from xaas_parsl.burst.transport.auth import Opener, Sealer, new_secret
 from xaas_parsl.burst.transport.base import ErrorCallback, Mailbox, PackTransport, Rendezvous
 from xaas_parsl.errors import ToolError
 
@@ -56,13 +61,25 @@ def split_address(address: str) -> tuple[str, str]:
     return url, f"xaas-burst:{flare_id}:"
 
 
-def _pop(client: Redis, key: str, timeout: float) -> tuple[Any, ...] | None:
-    """Blocking pop of one pickled item from ``key`` (None after ``timeout`` s)."""
+DRIVER = "driver"
+
+
+def pack_name(pack: int) -> str:
+    """A pack's party name in sealed items (its list is ``pack:<n>``)."""
+    return f"pack-{pack}"
+
+
+def _pop(client: Redis, key: str, timeout: float, opener: Opener) -> tuple[Any, ...] | None:
+    """Blocking pop of one sealed item from ``key``: the unpickled item when it is authentic
+    and fresh, None after ``timeout`` s or when it was dropped."""
     popped = client.blpop([key], timeout=timeout)
     if popped is None:
         return None
     data = popped[1]
-    item: tuple[Any, ...] = pickle.loads(data.encode() if isinstance(data, str) else data)
+    opened = opener.open(data.encode() if isinstance(data, str) else data, f"list {key}")
+    if opened is None:
+        return None
+    item: tuple[Any, ...] = pickle.loads(opened[1])  # authentic: sealed by this flare
     return item
 
 
@@ -82,8 +99,11 @@ class RedisRendezvous(Rendezvous):
     """The driver's side: a service thread popping the driver list."""
 
     def __init__(self, url: str, flare_id: str, packs: int, *,
-                 start_timeout: float = 60.0) -> None:
+                 start_timeout: float = 60.0, secret: bytes | None = None) -> None:
         self.packs = packs
+        self.secret = secret or new_secret()
+        self._sealer = Sealer(self.secret, DRIVER)
+        self.opener = Opener(self.secret, DRIVER)
         self.start_timeout = start_timeout
         self._url = url
         self._address = f"{url}#{flare_id}"
@@ -105,8 +125,12 @@ class RedisRendezvous(Rendezvous):
     def _key(self, name: str) -> str:
         return self._prefix + name
 
+    def _seal(self, key: str, *item: Any) -> bytes:
+        to = DRIVER if key == "driver" else pack_name(int(key.removeprefix("pack:")))
+        return self._sealer.seal(to, pickle.dumps(item))
+
     def _push(self, key: str, *item: Any) -> None:
-        self._redis.rpush(self._key(key), pickle.dumps(item))
+        self._redis.rpush(self._key(key), self._seal(key, *item))
 
     def start(self, on_error: ErrorCallback) -> None:
         self._thread = threading.Thread(target=self._serve, args=(on_error,), daemon=True,
@@ -140,7 +164,7 @@ class RedisRendezvous(Rendezvous):
         deadline = time.monotonic() + self.start_timeout
         try:
             while True:
-                item = _pop(self._redis, self._key("driver"), POLL_S)
+                item = _pop(self._redis, self._key("driver"), POLL_S, self.opener)
                 if item is not None:
                     kind, *rest = item
                     if kind == "STOP":
@@ -161,10 +185,10 @@ class RedisRendezvous(Rendezvous):
                 self._push(f"pack:{rest[0]}", "ABORT", self._aborted)
             elif len(self._placed) == self.packs:
                 self.all_placed_at = time.time()
-                go = pickle.dumps(("GO", self.offset))
                 with self._redis.pipeline(transaction=False) as pipe:
                     for pack in self._placed:
-                        pipe.rpush(self._key(f"pack:{pack}"), go)
+                        key = f"pack:{pack}"
+                        pipe.rpush(self._key(key), self._seal(key, "GO", self.offset))
                     pipe.execute()
         elif kind == "ERR" and self._aborted is None:
             rank, message, traceback = rest
@@ -176,9 +200,11 @@ class RedisPackTransport(PackTransport):
     """One pack's inbox list and its reader thread."""
 
     def __init__(self, address: str, pack: int, mailbox: Mailbox,
-                 clock_pings: int = CLOCK_PINGS) -> None:
+                 clock_pings: int = CLOCK_PINGS, *, secret: bytes) -> None:
         url, self._prefix = split_address(address)
         self.pack = pack
+        self._sealer = Sealer(secret, pack_name(pack))
+        self.opener = Opener(secret, pack_name(pack))
         self.mailbox = mailbox
         self.clock_pings = clock_pings
         self._redis = _client(url)
@@ -195,11 +221,11 @@ class RedisPackTransport(PackTransport):
 
     def join(self, start_timeout: float) -> float:
         own = _server_offset(self._redis, self.clock_pings) if self.clock_pings else None
-        self._redis.rpush(f"{self._prefix}driver", pickle.dumps(("HELLO", self.pack)))
+        self._redis.rpush(f"{self._prefix}driver", self._seal(DRIVER, "HELLO", self.pack))
         deadline = time.monotonic() + start_timeout + START_GRACE_S
         while True:
             left = deadline - time.monotonic()
-            item = _pop(self._redis, self._inbox, min(max(left, 0.01), 1.0))
+            item = _pop(self._redis, self._inbox, min(max(left, 0.01), 1.0), self.opener)
             if item is None:
                 if left <= 0:
                     raise GangStartTimeout(
@@ -216,17 +242,20 @@ class RedisPackTransport(PackTransport):
         driver_offset: float = item[1]
         return 0.0 if own is None else own - driver_offset
 
+    def _seal(self, to: str, *item: Any) -> bytes:
+        return self._sealer.seal(to, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
     def _deliver(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
-        payload = pickle.dumps(("MSG", dst, src, tag, obj), protocol=pickle.HIGHEST_PROTOCOL)
+        payload = self._seal(pack_name(dst_pack), "MSG", dst, src, tag, obj)
         self._redis.rpush(f"{self._prefix}pack:{dst_pack}", payload)
 
     def report_error(self, rank: int, message: str, traceback: str) -> None:
         self._redis.rpush(f"{self._prefix}driver",
-                          pickle.dumps(("ERR", rank, message, traceback)))
+                          self._seal(DRIVER, "ERR", rank, message, traceback))
 
     def _serve(self) -> None:
         while True:
-            item = _pop(self._redis, self._inbox, 1.0)
+            item = _pop(self._redis, self._inbox, 1.0, self.opener)
             if item is None:
                 continue
             if item[0] == "STOP":
@@ -239,7 +268,7 @@ class RedisPackTransport(PackTransport):
         self._closed = True
         with contextlib.suppress(Exception):
             if self._io is not None:
-                self._redis.rpush(self._inbox, pickle.dumps(("STOP",)))
+                self._redis.rpush(self._inbox, self._seal(pack_name(self.pack), "STOP"))
                 self._io.join(10)
             self._redis.delete(self._inbox)
         self._redis.close()

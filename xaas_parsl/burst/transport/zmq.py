@@ -1,4 +1,4 @@
-"""ZeroMQ transport: a ROUTER in the driver, one DEALER per pack, pickled payloads.
+"""ZeroMQ transport: a ROUTER in the driver, one DEALER per pack, sealed pickled payloads.
 
 Why this shape: packs are placed by an arbitrary executor (Parsl HTEX, a process pool, srun), so
 they cannot know each other's addresses in advance; they all know the driver's. The driver's
@@ -6,12 +6,19 @@ ROUTER therefore doubles as the rendezvous (gang-start barrier, clock pings, abo
 as the switch for inter-pack messages, which it forwards without unpickling. ZeroMQ sockets are
 not thread-safe, so each pack has one I/O thread owning its DEALER; worker threads hand it
 frames through per-thread inproc PUSH sockets.
+
+Trust: every frame on the TCP socket is sealed with the flare's secret (``auth``): the router
+checks the MAC of each frame before routing it (a frame whose MAC fails is dropped and logged),
+opens and unpickles only frames addressed to the driver, and forwards the others still sealed;
+the destination pack opens them (replay window, addressee) before unpickling. The router binds
+the address the packs are told to connect to, not every interface.
 """
 
 from __future__ import annotations
 
 import contextlib
 import pickle
+import socket
 import threading
 import time
 from collections.abc import Hashable
@@ -21,6 +28,7 @@ import zmq
 
 from xaas_parsl.burst.errors import FlareAborted, GangStartTimeout
 from xaas_parsl.burst.timing import clock_offset
+from xaas_parsl.burst.transport.auth import Opener, Sealer, new_secret
 from xaas_parsl.burst.transport.base import ErrorCallback, Mailbox, PackTransport, Rendezvous
 
 CLOCK_PINGS = 5
@@ -37,23 +45,50 @@ def _unbounded(sock: zmq.Socket[bytes]) -> zmq.Socket[bytes]:
     return sock
 
 
+DRIVER = "driver"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def pack_name(pack: int) -> str:
+    """The party name of ``pack`` in sealed frames (and, encoded, its routing id)."""
+    return f"pack-{pack}"
+
+
 def pack_identity(pack: int) -> bytes:
     """The DEALER routing id of ``pack`` (the router forwards to it by this name)."""
-    return b"pack-%d" % pack
+    return pack_name(pack).encode()
+
+
+def bind_address(host: str) -> str:
+    """The one interface to bind: the address ``host`` (what packs connect to) resolves to,
+    loopback for a local flare, never the wildcard."""
+    if host in LOOPBACK:
+        return "127.0.0.1"
+    try:
+        return socket.gethostbyname(host)
+    except OSError as exc:
+        raise ValueError(f"flare host {host!r} does not resolve: {exc}") from None
 
 
 class ZmqRendezvous(Rendezvous):
-    """The driver's ROUTER for one flare of ``packs`` packs, served by one daemon thread."""
+    """The driver's ROUTER for one flare of ``packs`` packs, served by one daemon thread.
 
-    def __init__(self, packs: int, *, host: str = "127.0.0.1", bind: str = "127.0.0.1",
-                 start_timeout: float = 60.0) -> None:
+    ``secret`` (default: a fresh one) seals and checks every frame; packs get it with their
+    spec. ``bind`` defaults to the interface ``host`` resolves to (``bind_address``).
+    """
+
+    def __init__(self, packs: int, *, host: str = "127.0.0.1", bind: str | None = None,
+                 start_timeout: float = 60.0, secret: bytes | None = None) -> None:
         self.packs = packs
         self.start_timeout = start_timeout
+        self.secret = secret or new_secret()
+        self._sealer = Sealer(self.secret, DRIVER)
+        self.opener = Opener(self.secret, DRIVER)
         self._ctx = zmq.Context()
         self._router = _unbounded(self._ctx.socket(zmq.ROUTER))
         self._router.setsockopt(zmq.ROUTER_MANDATORY, 1)
         self._router.setsockopt(zmq.LINGER, 0)
-        port = self._router.bind_to_random_port(f"tcp://{bind}")
+        port = self._router.bind_to_random_port(f"tcp://{bind or bind_address(host)}")
         self._address = f"tcp://{host}:{port}"
         self._ctl_url = f"inproc://burst-ctl-{id(self)}"
         self._ctl = self._ctx.socket(zmq.PAIR)
@@ -94,15 +129,20 @@ class ZmqRendezvous(Rendezvous):
         if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(5)
 
-    def _send(self, ident: bytes, *frames: bytes) -> None:
+    def _send(self, ident: bytes, *item: object) -> None:
+        """Seal ``item`` (pickled) for the pack ``ident`` and send it."""
+        frame = self._sealer.seal(ident.decode(), pickle.dumps(item))
+        self._forward(ident, frame)
+
+    def _forward(self, ident: bytes, frame: bytes) -> None:
         with contextlib.suppress(zmq.ZMQError):  # the pack is gone: nothing to deliver to
-            self._router.send_multipart([ident, *frames])
+            self._router.send_multipart([ident, frame])
 
     def _abort_all(self, reason: str) -> None:
         if self._aborted is None:
             self._aborted = reason
         for ident in self._placed:
-            self._send(ident, b"ABORT", self._aborted.encode())
+            self._send(ident, "ABORT", self._aborted)
 
     def _serve(self, on_error: ErrorCallback) -> None:
         poller = zmq.Poller()
@@ -126,22 +166,38 @@ class ZmqRendezvous(Rendezvous):
             self._ctx.term()
 
     def _handle(self, frames: list[bytes], on_error: ErrorCallback) -> None:
-        ident, kind = frames[0], frames[1]
-        if kind == b"MSG":
-            self._send(frames[2], b"MSG", frames[3])
-        elif kind == b"PING":
+        ident = frames[0]
+        origin = ident.decode(errors="replace")
+        if len(frames) != 2:
+            self.opener.drop(f"{len(frames) - 1} frames, expected one sealed frame", origin)
+            return
+        checked = self.opener.verify(frames[1], origin)
+        if checked is None:
+            return
+        sender, to, _, _ = checked
+        if sender != origin:
+            self.opener.drop(f"sealed by {sender!r} but sent by {origin!r}", origin)
+            return
+        if to != DRIVER:  # a data message: the destination pack opens it
+            self._forward(to.encode(), frames[1])
+            return
+        opened = self.opener.open(frames[1], origin)
+        if opened is None:
+            return
+        kind, *rest = pickle.loads(opened[1])  # authentic: sealed by a pack of this flare
+        if kind == "PING":
             received = time.time()
-            self._send(ident, b"PONG", pickle.dumps((frames[2], received, time.time())))
-        elif kind == b"HELLO":
+            self._send(ident, "PONG", rest[0], received, time.time())
+        elif kind == "HELLO":
             self._placed.append(ident)
             if self._aborted is not None:
-                self._send(ident, b"ABORT", self._aborted.encode())
+                self._send(ident, "ABORT", self._aborted)
             elif len(self._placed) == self.packs:
                 self.all_placed_at = time.time()
                 for placed in self._placed:
-                    self._send(placed, b"GO")
-        elif kind == b"ERR" and self._aborted is None:
-            rank, message, traceback = pickle.loads(frames[2])
+                    self._send(placed, "GO")
+        elif kind == "ERR" and self._aborted is None:
+            rank, message, traceback = rest
             on_error(rank, message, traceback)
             self._abort_all(message)
 
@@ -150,10 +206,12 @@ class ZmqPackTransport(PackTransport):
     """One pack's DEALER connection to the driver's ROUTER."""
 
     def __init__(self, address: str, pack: int, mailbox: Mailbox,
-                 clock_pings: int = CLOCK_PINGS) -> None:
+                 clock_pings: int = CLOCK_PINGS, *, secret: bytes) -> None:
         self.pack = pack
         self.clock_pings = clock_pings
         self.mailbox = mailbox
+        self._sealer = Sealer(secret, pack_name(pack))
+        self.opener = Opener(secret, pack_name(pack))
         self._ctx = zmq.Context()
         self._dealer = _unbounded(self._ctx.socket(zmq.DEALER))
         self._dealer.setsockopt(zmq.IDENTITY, pack_identity(pack))
@@ -168,12 +226,32 @@ class ZmqPackTransport(PackTransport):
         self._io: threading.Thread | None = None
         self._closed = False
 
-    def _recv(self, deadline: float) -> list[bytes]:
-        left = deadline - time.monotonic()
-        if left <= 0 or not self._dealer.poll(int(left * 1000) + 1):
-            raise TimeoutError
-        frames: list[bytes] = self._dealer.recv_multipart()
-        return frames
+    def _seal(self, to: str, *item: object) -> bytes:
+        return self._sealer.seal(to, pickle.dumps(item, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _open(self, frames: list[bytes]) -> tuple[Any, ...] | None:
+        """The unpickled item of an authentic frame from the driver or a pack, else None."""
+        if len(frames) != 1:
+            self.opener.drop(f"{len(frames)} frames, expected one sealed frame", "the router")
+            return None
+        opened = self.opener.open(frames[0], "the router")
+        if opened is None:
+            return None
+        item: tuple[Any, ...] = pickle.loads(opened[1])
+        return item
+
+    def _recv(self, deadline: float) -> tuple[Any, ...]:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._dealer.poll(int(left * 1000) + 1):
+                raise TimeoutError
+            item = self._open(self._dealer.recv_multipart())
+            if item is None:
+                continue
+            if item[0] == "MSG":  # a pack that got its GO first
+                self.mailbox.put(*item[1:])
+                continue
+            return item
 
     def join(self, start_timeout: float) -> float:
         deadline = time.monotonic() + start_timeout + START_GRACE_S
@@ -181,21 +259,20 @@ class ZmqPackTransport(PackTransport):
         try:
             for _ in range(self.clock_pings):
                 sent = time.time()
-                self._dealer.send_multipart([b"PING", b"%r" % sent])
-                frames = self._recv(deadline)
+                self._dealer.send(self._seal(DRIVER, "PING", sent))
+                item = self._recv(deadline)
                 back = time.time()
-                if frames[0] == b"PONG":
-                    _, server_recv, server_send = pickle.loads(frames[1])
-                    samples.append((sent, server_recv, server_send, back))
-            self._dealer.send_multipart([b"HELLO"])
-            frames = self._recv(deadline)
-            while frames[0] == b"PONG":
-                frames = self._recv(deadline)
+                if item[0] == "PONG":
+                    samples.append((sent, item[2], item[3], back))
+            self._dealer.send(self._seal(DRIVER, "HELLO"))
+            item = self._recv(deadline)
+            while item[0] == "PONG":
+                item = self._recv(deadline)
         except TimeoutError:
             raise GangStartTimeout(f"pack {self.pack}: not started within {start_timeout:g} s "
                                    "(driver unreachable or other packs not placed)") from None
-        if frames[0] == b"ABORT":
-            raise FlareAborted(f"pack {self.pack}: aborted before start: {frames[1].decode()}")
+        if item[0] == "ABORT":
+            raise FlareAborted(f"pack {self.pack}: aborted before start: {item[1]}")
         self._io = threading.Thread(target=self._serve, daemon=True, name="burst-io")
         self._io.start()
         return clock_offset(samples)
@@ -211,11 +288,12 @@ class ZmqPackTransport(PackTransport):
         return sock
 
     def _deliver(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None:
-        payload = pickle.dumps((dst, src, tag, obj), protocol=pickle.HIGHEST_PROTOCOL)
-        self._push().send_multipart([b"MSG", pack_identity(dst_pack), payload])
+        frame = self._seal(pack_name(dst_pack), "MSG", dst, src, tag, obj)
+        self._push().send_multipart([b"OUT", frame])
 
     def report_error(self, rank: int, message: str, traceback: str) -> None:
-        self._push().send_multipart([b"ERR", pickle.dumps((rank, message, traceback))])
+        self._push().send_multipart([b"OUT", self._seal(DRIVER, "ERR", rank, message,
+                                                         traceback)])
 
     def _serve(self) -> None:
         poller = zmq.Poller()
@@ -227,16 +305,17 @@ class ZmqPackTransport(PackTransport):
                 frames = self._pull.recv_multipart()
                 if frames[0] == b"STOP":
                     while self._pull.poll(0):  # flush what workers sent before finishing
-                        self._dealer.send_multipart(self._pull.recv_multipart())
+                        self._dealer.send(self._pull.recv_multipart()[1])
                     return
-                self._dealer.send_multipart(frames)
+                self._dealer.send(frames[1])
             if self._dealer in events:
-                frames = self._dealer.recv_multipart()
-                if frames[0] == b"MSG":
-                    dst, src, tag, obj = pickle.loads(frames[1])
-                    self.mailbox.put(dst, src, tag, obj)
-                elif frames[0] == b"ABORT":
-                    self.mailbox.abort(frames[1].decode())
+                item = self._open(self._dealer.recv_multipart())
+                if item is None:
+                    continue
+                if item[0] == "MSG":
+                    self.mailbox.put(*item[1:])
+                elif item[0] == "ABORT":
+                    self.mailbox.abort(item[1])
 
     def close(self) -> None:
         if self._closed:

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from xaas_parsl.containers.runtime.base import Capabilities, ContainerRuntime, RunResult, RunSpec
 from xaas_parsl.containers.runtime.launch import SiteShape, execute, visible_devices
 from xaas_parsl.errors import InputError
+from xaas_parsl.safety import setting
 
 #: Environment variable that selects GPUs inside the container, per vendor.
 VISIBLE_DEVICES_ENV = {"nvidia": "CUDA_VISIBLE_DEVICES", "amd": "ROCR_VISIBLE_DEVICES",
@@ -111,18 +112,29 @@ def render_def(archive: str, labels: Mapping[str, str], env: Sequence[tuple[str,
     ``Bootstrap: docker-archive`` with ``From: <tar>`` needs no registry and no root; the image
     configuration (labels, environment, entrypoint/cmd, working directory) is carried over
     into ``%labels``, ``%environment`` and ``%runscript``, as ``apptainer build`` does for
-    ``docker://`` sources.
+    ``docker://`` sources. The configuration comes from the image, so nothing is pasted raw:
+    environment keys must be identifiers and label keys single words (``safety.setting``),
+    values are shell-quoted or folded onto one line.
     """
     import shlex
 
+    # A line break survives shell quoting, and a following line starting with % would open a
+    # section of the definition (%post runs as root at build time): refused, not folded,
+    # since folding would change the value.
+    for value in [*(v for _, v in env), *entrypoint, *cmd, workdir or ""]:
+        if "\n" in value or "\r" in value:
+            raise InputError(f"image configuration value {value!r} has a line break, which a "
+                             "definition file cannot hold", archive)
     lines = ["Bootstrap: docker-archive", f"From: {archive}", ""]
     if labels:
         lines.append("%labels")
-        lines += [f"    {key} {_one_line(value)}" for key, value in sorted(labels.items())]
+        lines += [f"    {setting('label_key', key, archive)} {_one_line(value)}"
+                  for key, value in sorted(labels.items())]
         lines.append("")
     if env:
         lines.append("%environment")
-        lines += [f"    export {key}={shlex.quote(value)}" for key, value in env]
+        lines += [f"    export {setting('env_key', key, archive)}={shlex.quote(value)}"
+                  for key, value in env]
         lines.append("")
     # Docker semantics: arguments replace CMD; ENTRYPOINT (if any) is always the program.
     lines.append("%runscript")

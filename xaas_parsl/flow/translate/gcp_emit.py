@@ -50,6 +50,7 @@ from xaas_parsl.flow.model import (
     Task,
     Workflow,
 )
+from xaas_parsl.safety import doc_text
 
 CALL_FUNCTION = "call_function"
 RETRY_PREDICATE = "retry_every_error"
@@ -347,5 +348,6 @@ def emit_gcp(wf: Workflow, url_for: Callable[[str], str],
     data, found = emit_gcp_data(wf, url_for)
     if warnings is not None:
         warnings.extend(found)
-    header = f"# Cloud Workflows translation of {wf.source} (xaas flow translate --to gcp)\n"
+    header = (f"# Cloud Workflows translation of {doc_text(wf.source)} "
+              "(xaas flow translate --to gcp)\n")
     return header + dump_yaml(data)
