@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import infra_missing
 from tests.showcase.conftest import SMALL, WORKFLOW, run
 from xaas_parsl.fileio import load_json
 from xaas_parsl.showcase.figures import figures
@@ -18,7 +19,7 @@ def test_container_deployment_report(tmp_path: Path) -> None:
     from xaas_parsl.containers.engine import reachable
 
     if not reachable():
-        pytest.skip("no Docker engine answers (./scripts/start-dockerd.sh)")
+        infra_missing("no Docker engine answers (./scripts/start-dockerd.sh)")
     settings = {**SMALL, "deploy": "container"}
     proc = run([sys.executable, WORKFLOW / "showcase.py", "-o", tmp_path / "out", "--set",
                 *[f"{k}={v}" for k, v in settings.items()]], cwd=tmp_path, timeout=1200)

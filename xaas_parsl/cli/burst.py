@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from xaas_parsl.cli.output import writable_file
 from xaas_parsl.errors import InputError
 
 APPS = ("sort", "pagerank", "noop")
@@ -78,7 +79,7 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
               help="Workers per pack process.")
 @click.option("--input", "inputs", multiple=True, type=click.Path(),
               help="A file every worker can read (repeatable); passed as a list of paths.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
+@click.option("--output", required=True, type=click.Path(dir_okay=False), callback=writable_file,
               help="Where the workers' return values (rank order) are written as JSON.")
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")

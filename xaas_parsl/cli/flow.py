@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.fileio import load_data
 from xaas_parsl.flow.engine import RunResult, WorkflowFailed
 from xaas_parsl.flow.load import flow_schema, load_workflow
@@ -97,7 +97,8 @@ def _print_summary(records: Sequence[dict[str, Any]], console: Console) -> None:
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
               default=None, help="Seconds per call attempt without its own timeout_s.")
 @click.option("--request-id", default=None, help="Id of this run (default: random).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None,
               help="Write the final payload here instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary table on stderr.")
 def run_cmd(definition: Path, input_path: Path | None, site: str, executor: str,
@@ -162,7 +163,8 @@ def _run(definition: Path, payload: Any, options: RunOptions, site: str,
               show_default=True)
 @click.option("--store", default=None, help="SQLite path or redis://... of the records.")
 @click.option("--request-id", default=None, help="Only this run (default: all runs).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None,
               help="CSV file (default: stdout).")
 def measurements_cmd(workdir: Path, store: str | None, request_id: str | None,
                      output: Path | None) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from xaas_parsl.fileio import write_atomic
+from xaas_parsl.fileio import check_output, write_atomic
 from xaas_parsl.flow.functions import sources_for
 
 TARGETS = ("sebs", "asl", "gcp", "durable", "cncf")
@@ -35,6 +35,8 @@ def translate_cmd(definition: Path, to: str, from_: str | None, output: Path | N
     """Translate a workflow definition (SeBS JSON, ASL or Cloud Workflows YAML) to another."""
     from xaas_parsl.flow.translate import translate
 
+    if output is not None:
+        check_output(output, directory=to == "durable")
     result = translate(definition, to, from_=from_, mapping=mapping, endpoint_base=endpoint_base,
                        out_dir=output if to == "durable" else None)
     for warning in result.warnings:

@@ -83,6 +83,18 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         click.echo("xaas: interrupted", err=True)
         return 130
+    except OSError as exc:
+        # last resort for an environment failure a command did not name itself (a full disk,
+        # a vanished directory): still one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"xaas: error: {where}{exc.strerror or exc}", err=True)
+        return 1
+    except RecursionError:
+        click.echo("xaas: error: input nested too deeply", err=True)
+        return 1
+    except MemoryError:
+        click.echo("xaas: error: out of memory (input too large for its budget)", err=True)
+        return 1
     return result if isinstance(result, int) else 0
 
 

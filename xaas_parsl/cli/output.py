@@ -7,7 +7,18 @@ from typing import Any
 
 import click
 
-from xaas_parsl.fileio import dump_json, write_atomic
+from xaas_parsl.fileio import check_output, dump_json, write_atomic
+
+
+def writable_file(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Click callback for ``-o``/``--report`` files: an unwritable path fails before any work
+    with one ``xaas: error:`` line (``check_output``), not after a long run."""
+    return None if value is None or str(value) == "-" else check_output(value)
+
+
+def writable_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Click callback for output directories (``flow bench -o``, ``--dest``)."""
+    return None if value is None else check_output(value, directory=True)
 
 
 def emit_json(data: Any, output: Path | None) -> None:

@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from xaas_parsl import steps
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.errors import InputError, XaasError
 from xaas_parsl.fileio import load_json
 
@@ -33,7 +33,8 @@ def _record(path: Path, required: tuple[str, ...], what: str) -> dict[str, Any]:
 
 @click.command("points")
 @click.argument("descriptor", type=DESCRIPTOR)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None)
 def spec_points_cmd(descriptor: Path, output: Path | None) -> None:
     """The specialization points of an app descriptor (validated), as JSON."""
     emit_json(steps.load_spec_points(str(descriptor)), output)
@@ -50,7 +51,8 @@ def deploy_group() -> None:
               help="JSON written by xaas intersect (its 'choice' is built).")
 @click.option("--workdir", type=click.Path(path_type=Path), required=True,
               help="Where build trees and install prefixes go (one per configuration).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None)
 def deploy_source_cmd(descriptor: Path, intersection: Path, workdir: Path,
                       output: Path | None) -> None:
     """Build and install the chosen configuration from source; write the deployment record."""
@@ -62,7 +64,8 @@ def deploy_source_cmd(descriptor: Path, intersection: Path, workdir: Path,
 @click.argument("descriptor", type=DESCRIPTOR)
 @click.option("--deployment", type=click.Path(path_type=Path), required=True,
               help="JSON written by xaas deploy source.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None)
 def run_tests_cmd(descriptor: Path, deployment: Path, output: Path | None) -> None:
     """Run the app's tests against a deployment; a failing test exits 1 (its output on
     stderr, no result file), so Snakemake marks the job failed and a rerun retries it."""

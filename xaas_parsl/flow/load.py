@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 import yaml
 
+from xaas_parsl.budget import parse_json, parse_yaml
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text, validate
 from xaas_parsl.flow.model import (
@@ -106,9 +107,9 @@ def parse_text(text: str, source: str | Path, *, yaml_syntax: bool = False) -> A
         raise InputError(f"file is empty, expected a {WHAT}", source)
     try:
         if yaml_syntax:
-            data = yaml.load(text, Loader=_DupLoader)  # a SafeLoader subclass
+            data = parse_yaml(text, source, loader=_DupLoader)
         else:
-            data = json.loads(text, object_pairs_hook=_pairs)
+            data = parse_json(text, source, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                          source) from None
