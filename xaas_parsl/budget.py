@@ -28,7 +28,7 @@ MAX_BYTES = 32 * 1024 * 1024
 """Largest input file read as text."""
 MAX_DEPTH = 200
 """Deepest nesting of objects/arrays in a JSON/YAML document."""
-MAX_NODES = 1_000_000
+MAX_NODES = 500_000
 """Most values in one document, counted with aliases expanded (this is what bounds a YAML
 alias bomb: the walk stops at the budget, it never expands the whole tree)."""
 MAX_COUNT = 10_000
@@ -77,25 +77,62 @@ def parse_json(text: str, source: str | Path, **kwargs: Any) -> Any:
     """``json.loads`` within the budgets (keyword arguments go to ``json.loads``); syntax
     errors stay ``json.JSONDecodeError`` for the caller to word."""
     check_size(len(text), source)
+
+    def no_constant(name: str) -> Any:
+        raise InputError(f"{name} is not JSON (Python's parser accepts it, nothing else does)",
+                         source)
+
+    kwargs.setdefault("parse_constant", no_constant)
     try:
         data = json.loads(text, **kwargs)
     except RecursionError:
         raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget",
                           source) from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BudgetError(f"number too long: {exc}".split(";")[0], source) from None
     check_tree(data, source)
     return data
+
+
+def check_yaml_text(text: str, source: str | Path) -> None:
+    """Size and flow-nesting budgets of YAML text, checked before PyYAML sees it: its scanner
+    takes seconds over 100,000 nested ``[`` before its recursive composer fails. Counting
+    brackets outside quotes over-counts only brackets inside plain scalars, which real files
+    do not nest hundreds deep."""
+    check_size(len(text), source)
+    depth = deepest = 0
+    quote = ""
+    for char in text:
+        if quote:
+            if char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    if deepest > MAX_DEPTH:
+        raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget", source)
 
 
 def parse_yaml(text: str, source: str | Path,
                loader: type[yaml.SafeLoader] = yaml.SafeLoader) -> Any:
     """``yaml.load`` with a safe loader within the budgets (alias expansion bounded by
     :data:`MAX_NODES`); syntax errors stay ``yaml.YAMLError``."""
-    check_size(len(text), source)
+    check_yaml_text(text, source)
     try:
-        data = yaml.load(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # a SafeLoader (subclass): no Python objects
     except RecursionError:
         raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget",
                           source) from None
+    except yaml.YAMLError:
+        raise
+    except ValueError as exc:  # an integer of more than 4300 digits
+        raise BudgetError(f"number too long: {exc}".split(";")[0], source) from None
     check_tree(data, source)
     return data
 

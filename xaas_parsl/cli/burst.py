@@ -13,7 +13,7 @@ from typing import Any
 
 import click
 
-from xaas_parsl.cli.output import writable_file
+from xaas_parsl.cli.output import finite_timeout, writable_file
 from xaas_parsl.errors import InputError
 
 APPS = ("sort", "pagerank", "noop")
@@ -34,7 +34,7 @@ def _noop(ctx: Any) -> int:
 @click.option("--size", type=int, default=8, show_default=True, help="Workers (N).")
 @click.option("--granularity", type=int, default=4, show_default=True,
               help="Workers per pack process.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
+@click.option("--timeout", callback=finite_timeout, type=float, default=60.0, show_default=True,
               help="Seconds any collective may wait.")
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")
@@ -83,7 +83,7 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
               help="Where the workers' return values (rank order) are written as JSON.")
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
+@click.option("--timeout", callback=finite_timeout, type=float, default=60.0, show_default=True,
               help="Seconds any collective may wait.")
 @click.option("--summary", type=click.Path(dir_okay=False), default=None,
               help="Also write the start summary as JSON here.")

@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from xaas_parsl.cli.output import emit_json, writable_file
+from xaas_parsl.cli.output import emit_json, finite_timeout, writable_file
 from xaas_parsl.fileio import load_data
 from xaas_parsl.flow.engine import RunResult, WorkflowFailed
 from xaas_parsl.flow.load import flow_schema, load_workflow
@@ -95,6 +95,7 @@ def _print_summary(records: Sequence[dict[str, Any]], console: Console) -> None:
 @click.option("--measurements", type=click.Path(path_type=Path), default=None,
               help="Also write this run's measurement records as CSV.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+              callback=finite_timeout,
               default=None, help="Seconds per call attempt without its own timeout_s.")
 @click.option("--request-id", default=None, help="Id of this run (default: random).")
 @click.option("-o", "--output", type=click.Path(path_type=Path),

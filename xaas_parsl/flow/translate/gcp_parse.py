@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from xaas_parsl.budget import MAX_DEPTH, BudgetError, check_size
+from xaas_parsl.budget import MAX_DEPTH, BudgetError, check_yaml_text
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
@@ -376,7 +376,7 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
     """A Cloud Workflows definition as a checked ``Workflow``; ``InputError`` names the step,
     the construct and the line of anything outside the recognised forms."""
     try:
-        check_size(len(text), path)
+        check_yaml_text(text, path)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except RecursionError:
         raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget",

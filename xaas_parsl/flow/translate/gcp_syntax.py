@@ -58,6 +58,7 @@ class Composer:
     def __init__(self) -> None:
         self.lines: dict[int, int] = {}
         self.nodes = 0
+        self.scalars = yaml.SafeLoader("")  # one constructor for every scalar (not one each)
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         """Aliases are expanded (each use becomes its own object), within the budgets: at most
@@ -81,4 +82,7 @@ class Composer:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, depth + 1) for v in node.value]
-        return yaml.SafeLoader(" ").construct_object(node)
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise BudgetError(f"number too long: {exc}".split(";")[0]) from None
