@@ -91,18 +91,18 @@ def validate(data: Any, schema: Mapping[str, Any], path: str | Path, what: str) 
 
 def dump_json(data: Any) -> str:
     """Canonical JSON text used for every file and stdout document we write."""
-    return json.dumps(_finite(data), indent=2, sort_keys=False, allow_nan=False) + "\n"
+    return json.dumps(finite(data), indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
-def _finite(data: Any) -> Any:
+def finite(data: Any) -> Any:
     """``data`` with NaN/infinite floats as ``null``: ``NaN`` is not JSON, and readers of our
     files (jq, JSON Schema validators, browsers) reject it."""
     if isinstance(data, float):
         return data if math.isfinite(data) else None
     if isinstance(data, Mapping):
-        return {k: _finite(v) for k, v in data.items()}
+        return {k: finite(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
-        return [_finite(v) for v in data]
+        return [finite(v) for v in data]
     return data
 
 
@@ -145,6 +145,12 @@ def check_output(path: str | Path, directory: bool = False) -> Path:
         raise InputError(f"cannot write: {parent} is not a directory", p)
     if not os.access(parent, os.W_OK | os.X_OK):
         raise InputError(f"cannot write: {parent} is not writable", p)
+    try:  # access() says yes to root on /proc and /sys: only creating a file tells
+        fd, probe = tempfile.mkstemp(prefix=".xaas-probe.", suffix=".tmp", dir=parent)
+    except OSError as exc:
+        raise write_error(exc, p) from None
+    os.close(fd)
+    os.unlink(probe)
     return p
 
 
