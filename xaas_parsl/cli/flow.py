@@ -172,7 +172,7 @@ def measurements_cmd(workdir: Path, store: str | None, request_id: str | None,
     """Export measurement records as SeBS-Flow CSV (plus state, attempt, ok, error)."""
     from xaas_parsl.flow.measure import csv_text
 
-    measured = open_store(_store_location(store, workdir))
+    measured = open_store(_store_location(store, workdir), create=False)
     try:
         records = measured.records(request_id)
     finally:

@@ -69,6 +69,8 @@ def serve_cmd(functions: tuple[Path, ...], packages: tuple[str, ...], port: int,
 
     if not functions and not packages:
         raise InputError("give --functions DIR and/or --package NAME: nothing to serve")
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a TCP port (0-65535)")
     sources = sources_for(functions, packages)
     try:
         server = FunctionServer(sources, storage, port, quiet=not log)
