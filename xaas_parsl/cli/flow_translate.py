@@ -73,7 +73,7 @@ def serve_cmd(functions: tuple[Path, ...], packages: tuple[str, ...], port: int,
         raise InputError(f"--port {port} is not a TCP port (0-65535)")
     sources = sources_for(functions, packages)
     try:
-        server = FunctionServer(sources, storage, port, quiet=not log)
+        server = FunctionServer(sources, storage, port, quiet=not log, max_calls=0)
     except OSError as exc:
         raise InputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     click.echo(f"serving {', '.join(f'{k} {loc}' for k, loc in sources)} at "
