@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import shlex
 import socket
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -48,13 +46,14 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
     from xaas_parsl.burst import flare
     from xaas_parsl.burst.apps import pagerank, sort
     from xaas_parsl.burst.context import Placement
+    from xaas_parsl.burst.files import local_pack_pool
 
     if size < 1 or granularity < 1:
         raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
     packs = Placement(size, min(size, granularity)).packs
     fns: dict[str, Callable[..., Any]] = {
         "sort": sort.terasort, "pagerank": pagerank.pagerank, "noop": _noop}
-    with ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork")) as pool:
+    with local_pack_pool(packs) as pool:
         future = flare(fns[app], size, granularity, executor=pool, timeout=timeout,
                        transport=transport)
         results = future.result()
