@@ -16,6 +16,7 @@ from typing import Any
 from xaas_parsl import __version__, steps
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.discovery.model import SystemInfo
+from xaas_parsl.interrupts import cleanup_dfk, load_dfk
 from xaas_parsl.intersection import Policy
 
 
@@ -112,7 +113,7 @@ def run_parsl(
     start = time.perf_counter()
     run_dir = (workdir or Path(".xaas-demo")).resolve() / "runinfo"
     parsl.clear()
-    dfk = parsl.load(config(site, run_dir=run_dir))
+    dfk = load_dfk(config(site, run_dir=run_dir))
     try:
         system = apps.discover_system()
         spec = apps.load_spec_points(str(app.path))
@@ -130,6 +131,5 @@ def run_parsl(
             tests = apps.run_tests(str(app.path), deployment)
             _finish(report, deployment.result(), tests.result())
     finally:
-        dfk.cleanup()
-        parsl.clear()
+        cleanup_dfk(dfk)
     return report

@@ -23,6 +23,7 @@ from xaas_parsl.flow.engine import RunResult, WorkflowFailed
 from xaas_parsl.flow.load import flow_schema, load_workflow
 from xaas_parsl.flow.measure import open_store, summary, write_csv
 from xaas_parsl.flow.runner import DEFAULT_WORKDIR, RunOptions, parsl_config, run
+from xaas_parsl.interrupts import cleanup_dfk, load_dfk
 
 
 @click.group("flow")
@@ -147,16 +148,14 @@ def _run(definition: Path, payload: Any, options: RunOptions, site: str,
         return run(definition, payload, options)
     import logging
 
-    import parsl
 
     # Parsl logs to <workdir>/runinfo/*/parsl.log; keep its DEBUG records off our stderr.
     logging.getLogger("parsl").propagate = False
-    dfk = parsl.load(parsl_config(site, options.executor, run_dir=workdir / "runinfo"))
+    dfk = load_dfk(parsl_config(site, options.executor, run_dir=workdir / "runinfo"))
     try:
         return run(definition, payload, options)
     finally:
-        dfk.cleanup()
-        parsl.clear()
+        cleanup_dfk(dfk)
 
 
 @flow_group.command("measurements")

@@ -43,6 +43,7 @@ from xaas_parsl.flow.model import Workflow
 from xaas_parsl.flow.runner import DEFAULT_TIMEOUT_S
 from xaas_parsl.flow.storage import ObjectStore, storage_spec, store_from_spec
 from xaas_parsl.flow.worker import COLUMNS
+from xaas_parsl.interrupts import cleanup_dfk, load_dfk
 
 Mode = Literal["cold", "warm", "burst", "sequential"]
 MODES: tuple[Mode, ...] = ("cold", "warm", "burst", "sequential")
@@ -139,12 +140,11 @@ def _workers(exp: Experiment) -> Iterator[None]:
     if exp.concurrency is not None:
         extra["workers_per_node"] = exp.concurrency
     parsl.clear()
-    dfk = parsl.load(parsl_config(exp.site, exp.executor, **extra))
+    dfk = load_dfk(parsl_config(exp.site, exp.executor, **extra))
     try:
         yield
     finally:
-        dfk.cleanup()
-        parsl.clear()
+        cleanup_dfk(dfk)
 
 
 class _Runner:

@@ -21,6 +21,7 @@ from parsl import bash_app, python_app
 from parsl.executors.errors import BadStateException
 
 from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.interrupts import cleanup_dfk, load_dfk
 from xaas_parsl.showcase.config import ShowcaseConfig
 from xaas_parsl.showcase.report import STEPS, write_report
 from xaas_parsl.sites.facts import ACCOUNT_ENV, load_site
@@ -83,7 +84,7 @@ def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
     files["discover"].parent.mkdir(parents=True, exist_ok=True)
     builds = Path(cfg.builds).resolve() if cfg.builds else out / "builds"
     parsl.clear()
-    dfk = parsl.load(config(cfg.site, run_dir=out / "runinfo"))
+    dfk = load_dfk(config(cfg.site, run_dir=out / "runinfo"))
     try:
         found = compute_node("discover", (str(files["discover"]),))
         chose = login_node("choose", (str(files["discover"]), cfg, str(files["choose"])),
@@ -105,8 +106,7 @@ def run_parsl(cfg: ShowcaseConfig, out_dir: str | Path) -> dict[str, Any]:
         log = str(out / "steps" / "flow.log")
         cli_node(argv, stdout=log, stderr=log).result()
     finally:
-        dfk.cleanup()
-        parsl.clear()
+        cleanup_dfk(dfk)
     return write_report({k: str(v) for k, v in files.items()}, cfg, out, "parsl")
 
 
