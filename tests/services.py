@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import infra_missing
+
 
 def free_port() -> int:
     """A TCP port nobody listens on now (redis-server needs a fixed port: no port 0)."""
@@ -29,9 +31,9 @@ def redis_server(workdir: Path) -> Iterator[str]:
     both); fails when the server does not answer within 10 s."""
     server = shutil.which("redis-server")
     if server is None:
-        pytest.skip("redis-server is not installed (scripts/setup.sh installs it)")
+        infra_missing("redis-server is not installed (scripts/setup.sh installs it)")
     if importlib.util.find_spec("redis") is None:
-        pytest.skip("the redis Python client is not installed")
+        infra_missing("the redis Python client is not installed")
     port = free_port()
     proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                              "--appendonly", "no", "--dir", str(workdir)],

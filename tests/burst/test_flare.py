@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.burst import workers
+from tests.conftest import infra_import
 from xaas_parsl.burst import CollectiveTimeout, FlareError, flare
 from xaas_parsl.errors import ToolError, XaasError
 
@@ -148,7 +149,7 @@ def test_bad_arguments_are_user_errors() -> None:
 def test_unreachable_redis_is_a_tool_error() -> None:
     from tests.services import free_port
 
-    pytest.importorskip("redis")
+    infra_import("redis")
     with pytest.raises(ToolError, match=r"flare transport redis://127.0.0.1:\d+/0: "):
         flare(workers.identity, 2, executor=ThreadPoolExecutor(1),
               transport=f"redis://127.0.0.1:{free_port()}/0")

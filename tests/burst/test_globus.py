@@ -22,6 +22,7 @@ import globus_compute_sdk.sdk.executor as sdk_executor
 from globus_compute_sdk import Executor
 from globus_compute_sdk.serialize import ComputeSerializer
 
+from tests.conftest import infra_missing
 from tests.sites.test_globus_fake import (
     BASE_URL,
     ENDPOINT_ID,
@@ -42,7 +43,7 @@ PACKS = 2
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FakeComputeService]:
     """Engine with one worker per pack, broker, and the fake web API in front of both."""
     if reason := rabbitmq_missing():
-        pytest.skip(reason)
+        infra_missing(reason)
     config = globus.load_endpoint_config("local", workers_per_node=PACKS)
     with globus.started_engine(config.engine, tmp_path_factory.mktemp("gce-engine"),
                                uuid.UUID(ENDPOINT_ID)) as engine, \

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import needs_infra
 from xaas_parsl.cli.main import main
 from xaas_parsl.snakemake import rule_file
 
@@ -57,8 +58,8 @@ def workdir(tmp_path: Path, function: str) -> Path:
     return tmp_path
 
 
-@pytest.mark.skipif(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
-                    reason="snakemake is not installed")
+@needs_infra(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
+             "snakemake is not installed")
 def test_burst_rule_writes_the_workers_results(tmp_path: Path) -> None:
     wd = workdir(tmp_path, "count")
     proc = snakemake(wd, "--configfile", "config.yaml")
@@ -69,8 +70,8 @@ def test_burst_rule_writes_the_workers_results(tmp_path: Path) -> None:
     assert summary["size"] == 4 and summary["packs"] == 2
 
 
-@pytest.mark.skipif(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
-                    reason="snakemake is not installed")
+@needs_infra(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
+             "snakemake is not installed")
 def test_a_failing_worker_fails_the_rule_without_output(tmp_path: Path) -> None:
     wd = workdir(tmp_path, "fail")
     proc = snakemake(wd, "--configfile", "config.yaml")

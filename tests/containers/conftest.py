@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HEAT2D
+from tests.conftest import HEAT2D, infra_missing
 
 SECRET_ENV = "XAAS_TEST_BUILD_SECRET"
 SECRET = f"s3cr3t-{uuid.uuid4().hex}"
@@ -32,7 +32,7 @@ def engine() -> Iterator[Any]:
     try:
         client = connect()
     except ToolError as exc:
-        pytest.skip(f"no Docker engine: {exc}")
+        infra_missing(f"no Docker engine: {exc}")
     yield client
     client.close()
 
@@ -59,7 +59,7 @@ def bases(engine: Any) -> dict[str, Any]:
     try:
         rows = bootstrap()
     except ToolError as exc:
-        pytest.skip(f"base images cannot be bootstrapped here: {exc}")
+        infra_missing(f"base images cannot be bootstrapped here: {exc}")
     return {"rows": rows, "seconds": time.perf_counter() - start,
             **{r["kind"]: r["image"] for r in rows}}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import infra_missing
 from xaas_parsl.containers.runtime.podman import PodmanRuntime
 from xaas_parsl.errors import ToolError
 
@@ -24,13 +25,13 @@ IMAGE = "localhost/xaas-hello:test"
 def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
     if shutil.which("gcc") is None:
-        pytest.skip("gcc is not installed")
+        infra_missing("gcc is not installed")
     work = tmp_path_factory.mktemp("rootfs")
     binary = work / "hello"
     proc = subprocess.run(["gcc", "-static", "-Os", "-o", str(binary), str(HELLO_C)],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        pytest.skip(f"static linking is not possible here: {proc.stderr.strip()[-200:]}")
+        infra_missing(f"static linking is not possible here: {proc.stderr.strip()[-200:]}")
     tarball = work / "rootfs.tar"
     with tarfile.open(tarball, "w") as tar:
         for name in ("bin", "data", "tmp"):
@@ -45,7 +46,7 @@ def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PodmanRuntime]:
     """A private Podman store for the whole session (removed afterwards)."""
     if shutil.which("podman") is None:
-        pytest.skip("podman is not installed (apt-get install podman)")
+        infra_missing("podman is not installed (apt-get install podman)")
     root = tmp_path_factory.mktemp("podman")
     runtime = PodmanRuntime.private(root)
     yield runtime

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import infra_missing, needs_infra
 from xaas_parsl.cli.images_export import export_cmd
 from xaas_parsl.containers.archive import flatten, read_archive
 from xaas_parsl.containers.export import export_image, file_stem, saver_for
@@ -27,8 +28,8 @@ from xaas_parsl.sites.facts import load_site
 
 pytest_plugins = ["tests.containers.podman_fixtures"]
 
-needs_squashfs = pytest.mark.skipif(shutil.which("mksquashfs") is None,
-                                    reason="squashfs-tools is not installed")
+needs_squashfs = needs_infra(shutil.which("mksquashfs") is None,
+                             "squashfs-tools is not installed")
 
 
 def test_sarus_export_is_the_docker_archive_plus_load_and_run(
@@ -256,7 +257,7 @@ def test_export_from_the_docker_engine(hello_rootfs: Path, tmp_path: Path) -> No
         from xaas_parsl.containers.engine import connect
         client = connect(timeout=60)
     except (ImportError, ToolError) as exc:
-        pytest.skip(f"no Docker engine: {exc}")
+        infra_missing(f"no Docker engine: {exc}")
     ref = "xaas-hello-docker:export"
     try:
         client.api.import_image_from_file(str(hello_rootfs), repository="xaas-hello-docker",

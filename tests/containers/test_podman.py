@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.conftest import infra_missing
 from xaas_parsl.containers.archive import read_archive
 from xaas_parsl.containers.runtime.base import Bind, GpuRequest, MpiRequest, RunSpec
 from xaas_parsl.containers.runtime.podman import PodmanRuntime, inherited_ulimits
@@ -88,11 +90,11 @@ def _docker_client():  # type: ignore[no-untyped-def]
     try:
         from xaas_parsl.containers.engine import connect
     except ImportError:
-        pytest.skip("the Docker engine module is not there")
+        infra_missing("the Docker engine module is not there")
     try:
         return connect(timeout=60)
     except ToolError as exc:
-        pytest.skip(f"no Docker engine: {exc}")
+        infra_missing(f"no Docker engine: {exc}")
 
 
 def test_images_move_between_podman_and_docker(podman: PodmanRuntime, hello_image: str,
@@ -148,7 +150,7 @@ def test_podman_not_installed_names_the_tool() -> None:
 
 def test_run_argv_follows_podman_syntax() -> None:
     runtime = PodmanRuntime(root="/r", runroot="/rr", storage_driver="vfs",
-                            ulimits=["--ulimit", "nofile=1024:1024"])
+                            ulimits=["--ulimit", "nofile=1024:1024"], runtime_args=())
     spec = RunSpec(image="img:1", command=("app", "--x"), user="1:2",
                    binds=(Bind("/src", "/dst"), Bind("/w", "/w", read_only=False)),
                    env=(("A", "b c"),), workdir="/dst", gpus=GpuRequest("nvidia", 2))
@@ -178,3 +180,43 @@ def test_inherited_ulimits_never_exceed_the_callers_limits() -> None:
     assert soft == hard <= resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     pid_max = int(Path("/proc/sys/kernel/pid_max").read_text())
     assert int(values["nproc"].split(":")[1]) <= pid_max
+
+
+def test_oci_runtime_is_chosen_from_the_cgroup_layout(tmp_path: Path) -> None:
+    from xaas_parsl.containers.runtime.cgroups import read_layout, runtime_options
+
+    unified = tmp_path / "v2"
+    unified.mkdir()
+    (unified / "cgroup.controllers").write_text("cpu memory pids\n")
+    hybrid = tmp_path / "hybrid"
+    (hybrid / "unified").mkdir(parents=True)
+    (hybrid / "unified" / "cgroup.controllers").write_text("hugetlb\n")
+    (hybrid / "memory").mkdir()
+    legacy = tmp_path / "legacy"
+    (legacy / "unified").mkdir(parents=True)
+    (legacy / "unified" / "cgroup.controllers").write_text("\n")
+    assert read_layout(unified).mode == "unified"
+    assert read_layout(hybrid).mode == "hybrid"
+    assert read_layout(hybrid).v2_controllers == ("hugetlb",)
+    assert read_layout(legacy).mode == "legacy"
+    assert read_layout(tmp_path / "none").mode == "legacy"
+    assert runtime_options(read_layout(unified), "crun", "/usr/sbin/runc") == []
+    assert runtime_options(read_layout(hybrid), "runc", None) == []
+    assert runtime_options(read_layout(hybrid), "crun", "/usr/sbin/runc") == [
+        "--runtime=/usr/sbin/runc"]
+    with pytest.raises(ToolError, match="apt-get install runc"):
+        runtime_options(read_layout(hybrid), "crun", None)
+
+
+def test_this_hosts_probe_gives_a_runtime_that_runs(podman: PodmanRuntime,
+                                                    hello_image: str) -> None:
+    """On this host (whatever its cgroup layout) the probed options start a container."""
+    from xaas_parsl.containers.runtime.cgroups import read_layout
+
+    args = podman.runtime_args()
+    result = podman.run(RunSpec(image=hello_image, command=("/bin/hello",)), timeout_s=60)
+    assert (result.exit_code, result.stdout) == (0, "hello from xaas\n"), (args, result.stderr)
+    start = len(podman.base_argv()) + 3  # after run --rm --pull=never
+    assert podman.run_argv(RunSpec(image="i", command=("a",)))[start:start + len(args)] == args
+    assert args == ([f"--runtime={shutil.which('runc')}"] if read_layout().mode == "hybrid"
+                    else [])

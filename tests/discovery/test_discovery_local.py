@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import host_cpu_flags
+from tests.conftest import host_cpu_flags, needs_infra
 from xaas_parsl.discovery.cpu import normalise_arch
 from xaas_parsl.discovery.load import native_schema
 from xaas_parsl.discovery.model import SystemInfo
@@ -54,14 +54,14 @@ def test_upstream_conversion_of_local(local: SystemInfo) -> None:
     assert {c.executable for c in again.compilers} == {c.executable for c in local.compilers}
 
 
-@pytest.mark.skipif(shutil.which("gcc") is None, reason="no gcc here")
+@needs_infra(shutil.which("gcc") is None, "no gcc here")
 def test_gcc_found_with_version(local: SystemInfo) -> None:
     (gcc,) = [c for c in local.compilers if c.executable == "gcc"]
     assert (gcc.language, gcc.family) == ("c", "GCC")
     assert gcc.version is not None and gcc.version[0].isdigit()
 
 
-@pytest.mark.skipif(shutil.which("cmake") is None, reason="no cmake here")
+@needs_infra(shutil.which("cmake") is None, "no cmake here")
 def test_cmake_version(local: SystemInfo) -> None:
     assert (local.tools.get("cmake") or "")[:1].isdigit()
 

@@ -9,8 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import needs_infra
 from tests.flow.conftest import DATA, FUNCTIONS
 from xaas_parsl.snakemake import rule_file
 
@@ -18,8 +17,8 @@ RULES = Path(rule_file("flow.smk"))
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
-@pytest.mark.skipif(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
-                    reason="snakemake is not installed")
+@needs_infra(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
+             "snakemake is not installed")
 def test_flow_rule_runs_a_workflow_as_one_node(tmp_path: Path) -> None:
     (tmp_path / "Snakefile").write_text(
         f'include: "{RULES}"\n\nrule all:\n    input: config["flow_output"]\n')

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import infra_import
 from tests.flow.conftest import FUNCTIONS, Runner
 from tests.services import redis_server
 from xaas_parsl.errors import InputError
@@ -159,7 +160,7 @@ def test_s3_store_maps_logical_buckets_to_prefixes() -> None:
 
 
 def test_s3_store_against_moto() -> None:
-    pytest.importorskip("moto", reason="moto is not installed (S3Store tested with a fake client)")
+    infra_import("moto")
     import boto3
     from moto import mock_aws
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import HEAT2D, host_cpu_flags
+from tests.conftest import HEAT2D, host_cpu_flags, infra_missing
 
 CONFIGS = ["None", "SSE4.1", "AVX_512", "OPENMP+AVX_512"]
 TOOLS = ("clang++-19", "llvm-dis-19", "llvm-as-19", "cmake", "ninja")
@@ -17,7 +17,7 @@ TOOLS = ("clang++-19", "llvm-dis-19", "llvm-as-19", "cmake", "ninja")
 def need_tools() -> None:
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
-        pytest.skip(f"IR tests need {', '.join(missing)}")
+        infra_missing(f"IR tests need {', '.join(missing)}")
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import infra_missing
 from tests.showcase.conftest import SMALL, WORKFLOW, run
 from xaas_parsl.fileio import load_json
 from xaas_parsl.showcase.figures import figures
@@ -19,7 +20,7 @@ def test_container_deployment_report(tmp_path: Path) -> None:
 
     problem = probe()
     if problem is not None:
-        pytest.skip(f"no Docker engine answers ({problem}; ./scripts/start-dockerd.sh)")
+        infra_missing(f"no Docker engine answers ({problem}; ./scripts/start-dockerd.sh)")
     settings = {**SMALL, "deploy": "container"}
     proc = run([sys.executable, WORKFLOW / "showcase.py", "-o", tmp_path / "out", "--set",
                 *[f"{k}={v}" for k, v in settings.items()]], cwd=tmp_path, timeout=1200)

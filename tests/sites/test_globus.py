@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import needs_infra
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.sites import globus
 from xaas_parsl.sites.facts import SITE_CONFIGS, known_sites, load_site
@@ -27,9 +28,9 @@ MINIMAL: dict[str, dict[str, Any]] = {
     site: ({"account": "xaas-test"} if load_site(site).account_required else {}) for site in SITES
 }
 
-needs_endpoint = pytest.mark.skipif(
+needs_endpoint = needs_infra(
     importlib.util.find_spec("globus_compute_endpoint") is None,
-    reason="globus-compute-endpoint is not installed (pip install .[globus])",
+    "globus-compute-endpoint is not installed (pip install .[globus])",
 )
 
 

@@ -26,7 +26,7 @@ pytest.importorskip("responses")
 from globus_compute_sdk import Client, Executor
 from globus_compute_sdk.errors import TaskExecutionFailed, TaskPending
 
-from tests.conftest import HEAT2D, SYSTEMS
+from tests.conftest import HEAT2D, SYSTEMS, infra_missing
 from tests.sites.test_globus_fake import (
     BASE_URL,
     ENDPOINT_ID,
@@ -55,7 +55,7 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A private RabbitMQ on loopback, or skip."""
     if reason := rabbitmq_missing():
-        pytest.skip(reason)
+        infra_missing(reason)
     with private_rabbitmq(tmp_path_factory.mktemp("rabbitmq")) as url:
         yield url
 

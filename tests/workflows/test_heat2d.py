@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import host_cpu_flags
+from tests.conftest import host_cpu_flags, infra_missing, needs_infra
 from xaas_parsl.packaged import BUNDLED_APPS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -33,7 +33,7 @@ CTEST = shutil.which("ctest")
 IS_X86 = platform.machine().lower() in {"x86_64", "amd64", "i686", "i386"}
 IS_AARCH64 = platform.machine().lower() in {"aarch64", "arm64"}
 
-needs_cmake = pytest.mark.skipif(CMAKE is None, reason="cmake is not installed")
+needs_cmake = needs_infra(CMAKE is None, "cmake is not installed")
 
 # /proc/cpuinfo flags each x86 level needs (the same features the CMake AUTO probe checks).
 LEVEL_CPU_FLAGS = {
@@ -163,7 +163,7 @@ class Builder:
 @pytest.fixture(scope="session")
 def build(tmp_path_factory: pytest.TempPathFactory) -> Builder:
     if CMAKE is None:
-        pytest.skip("cmake is not installed")
+        infra_missing("cmake is not installed")
     return Builder(tmp_path_factory.mktemp("heat2d"))
 
 
@@ -264,7 +264,7 @@ def test_openmp_thread_count_does_not_change_the_result(build: Builder) -> None:
 
 def test_fftw3_backend_gives_the_builtin_coefficients(build: Builder) -> None:
     if not fftw3_available():
-        pytest.skip("pkg-config cannot find fftw3 >= 3.3")
+        infra_missing("pkg-config cannot find fftw3 >= 3.3")
     builtin = build(HEAT2D_SIMD="None", HEAT2D_OPENMP="ON", HEAT2D_FFT="builtin")
     fftw3 = build(HEAT2D_SIMD="None", HEAT2D_OPENMP="ON", HEAT2D_FFT="fftw3")
     proc = fftw3.heat2d_test()
@@ -279,9 +279,9 @@ def test_fftw3_backend_gives_the_builtin_coefficients(build: Builder) -> None:
 def test_mpi_one_and_two_ranks_agree(build: Builder) -> None:
     mpiexec = shutil.which("mpiexec")
     if shutil.which("mpicxx") is None or mpiexec is None:
-        pytest.skip("no MPI compiler wrapper (mpicxx) / mpiexec")
+        infra_missing("no MPI compiler wrapper (mpicxx) / mpiexec")
     if CTEST is None:
-        pytest.skip("ctest is not installed")
+        infra_missing("ctest is not installed")
     b = build(HEAT2D_SIMD="AUTO", HEAT2D_OPENMP="ON", HEAT2D_MPI="ON", HEAT2D_FFT="builtin")
     ctest = run([CTEST, "--output-on-failure"], cwd=b.build_dir)
     assert ctest.returncode == 0, output_of(ctest)
@@ -321,7 +321,7 @@ def compile_kernel_freestanding(tmp_path: Path, target: str, kernel: str,
     return the object's first bytes (the ELF header)."""
     clang = shutil.which("clang++-19")
     if clang is None:
-        pytest.skip("clang++-19 is not installed")
+        infra_missing("clang++-19 is not installed")
     obj = tmp_path / "kernel.o"
     proc = run([clang, f"--target={target}", "-ffreestanding", "-std=c++17", "-O2", "-Wall",
                 "-Wextra", "-Werror", *flags, "-c", str(APP / "src/kernels" / kernel),

@@ -9,10 +9,12 @@ Snakemake to mistake for a result.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import multiprocessing
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,8 @@ from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.flare import flare
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import write_json
+
+KILL_AFTER_S = 3.0
 
 
 def resolve_function(name: str) -> Callable[..., Any]:
@@ -38,6 +42,40 @@ def resolve_function(name: str) -> Callable[..., Any]:
     return result
 
 
+def _default_term() -> None:
+    """In a forked pack: SIGTERM ends the process (the CLI's handler, inherited by fork,
+    would turn it into an exception that user code may swallow)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def local_pack_pool(packs: int) -> Iterator[ProcessPoolExecutor]:
+    """One fresh forked process per pack (the function's module, imported here, maybe from
+    the working directory, is already loaded in each).
+
+    On success the pool is shut down normally. On any exception, Ctrl-C and SIGTERM included,
+    the pack processes are terminated (then killed) instead of waited for: a ``with
+    ProcessPoolExecutor`` would wait for packs blocked in user code or in a collective for as
+    long as they run, which made Ctrl-C take a minute and SIGTERM orphan them."""
+    pool = ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork"),
+                               initializer=_default_term)
+    try:
+        yield pool
+    except BaseException:
+        processes = list(getattr(pool, "_processes", {}).values())  # no public accessor
+        for proc in processes:
+            proc.terminate()
+        for proc in processes:
+            proc.join(KILL_AFTER_S)
+            if proc.is_alive():
+                proc.kill()
+                proc.join(KILL_AFTER_S)
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
 def run_to_json(function: str, size: int, granularity: int, inputs: list[str], output: str,
                 *, transport: str = "zmq", timeout: float = 60.0,
                 summary_path: str | None = None) -> dict[str, Any]:
@@ -52,9 +90,7 @@ def run_to_json(function: str, size: int, granularity: int, inputs: list[str], o
         raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
     paths = [str(Path(p).resolve()) for p in inputs]
     packs = Placement(size, min(size, granularity)).packs
-    # fork: the function's module (imported here, maybe from the working directory) is
-    # already loaded in every pack process.
-    with ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork")) as pool:
+    with local_pack_pool(packs) as pool:
         future = flare(fn, size, granularity, args=(paths,), executor=pool, timeout=timeout,
                        transport=transport)
         results = future.result()

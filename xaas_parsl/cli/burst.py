@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
 import shlex
 import socket
 import uuid
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import click
 
+from xaas_parsl.cli.output import finite_timeout, writable_file
 from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import finite
 
 APPS = ("sort", "pagerank", "noop")
 
@@ -33,7 +34,7 @@ def _noop(ctx: Any) -> int:
 @click.option("--size", type=int, default=8, show_default=True, help="Workers (N).")
 @click.option("--granularity", type=int, default=4, show_default=True,
               help="Workers per pack process.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
+@click.option("--timeout", callback=finite_timeout, type=float, default=60.0, show_default=True,
               help="Seconds any collective may wait.")
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")
@@ -45,13 +46,14 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
     from xaas_parsl.burst import flare
     from xaas_parsl.burst.apps import pagerank, sort
     from xaas_parsl.burst.context import Placement
+    from xaas_parsl.burst.files import local_pack_pool
 
     if size < 1 or granularity < 1:
         raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
     packs = Placement(size, min(size, granularity)).packs
     fns: dict[str, Callable[..., Any]] = {
         "sort": sort.terasort, "pagerank": pagerank.pagerank, "noop": _noop}
-    with ProcessPoolExecutor(packs, mp_context=multiprocessing.get_context("fork")) as pool:
+    with local_pack_pool(packs) as pool:
         future = flare(fns[app], size, granularity, executor=pool, timeout=timeout,
                        transport=transport)
         results = future.result()
@@ -62,7 +64,7 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
     summary.update(app=app, granularity=granularity, packs=packs, verified=verified,
                    transport_messages=sum(future.messages_sent.values()))
     if as_json:
-        click.echo(json.dumps(summary))
+        click.echo(json.dumps(finite(summary), allow_nan=False))
     else:
         for key, value in summary.items():
             click.echo(f"{key:24} {value:.4f}" if isinstance(value, float)
@@ -78,23 +80,24 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
               help="Workers per pack process.")
 @click.option("--input", "inputs", multiple=True, type=click.Path(),
               help="A file every worker can read (repeatable); passed as a list of paths.")
-@click.option("--output", required=True, type=click.Path(dir_okay=False),
+@click.option("--output", required=True, type=click.Path(path_type=Path), callback=writable_file,
               help="Where the workers' return values (rank order) are written as JSON.")
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")
-@click.option("--timeout", type=float, default=60.0, show_default=True,
+@click.option("--timeout", callback=finite_timeout, type=float, default=60.0, show_default=True,
               help="Seconds any collective may wait.")
-@click.option("--summary", type=click.Path(dir_okay=False), default=None,
+@click.option("--summary", type=click.Path(path_type=Path), callback=writable_file, default=None,
               help="Also write the start summary as JSON here.")
-def flare_cmd(function: str, size: int, granularity: int, inputs: tuple[str, ...], output: str,
-              transport: str, timeout: float, summary: str | None) -> None:
+def flare_cmd(function: str, size: int, granularity: int, inputs: tuple[str, ...],
+              output: Path, transport: str, timeout: float, summary: Path | None) -> None:
     """Run FUNCTION (module:function, called as fn(ctx, input_paths)) as a flare on fresh
     local processes and write the list of its workers' return values as JSON (atomically)."""
     from xaas_parsl.burst.files import run_to_json
 
-    stats = run_to_json(function, size, granularity, list(inputs), output,
-                        transport=transport, timeout=timeout, summary_path=summary)
-    click.echo(json.dumps(stats))
+    stats = run_to_json(function, size, granularity, list(inputs), str(output),
+                        transport=transport, timeout=timeout,
+                        summary_path=str(summary) if summary else None)
+    click.echo(json.dumps(finite(stats), allow_nan=False))
 
 
 @burst_group.command("step")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from xaas_parsl.cli.intersect import build_policy, policy_options
+from xaas_parsl.cli.output import writable_file
 from xaas_parsl.demo import run_direct, run_parsl
 from xaas_parsl.descriptor import bundled_app, load_app
 from xaas_parsl.discovery.load import load_system
@@ -93,7 +94,8 @@ def choose_runtime(console: Console, runtime: str) -> str:
                    "on this host; auto: docker when a Docker engine answers.")
 @click.option("--workdir", type=click.Path(path_type=Path), default=Path(".xaas-demo"),
               show_default=True, help="Where builds (and Parsl's runinfo) go.")
-@click.option("--report", type=click.Path(path_type=Path), default=Path("xaas-report.json"),
+@click.option("--report", type=click.Path(path_type=Path),
+              callback=writable_file, default=Path("xaas-report.json"),
               show_default=True)
 def demo(
     app_ref: str,

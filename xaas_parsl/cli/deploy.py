@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.containers.export import TARGETS
 from xaas_parsl.deploy import pipeline
 from xaas_parsl.errors import InputError, XaasError
@@ -44,7 +44,8 @@ intersection_opt = click.option("--intersection", type=FILE, default=None,
                                 help="JSON written by xaas intersect (its 'choice' is deployed).")
 workdir_opt = click.option("--workdir", type=FILE, required=True,
                            help="Where build trees, bundles and install prefixes go.")
-output_opt = click.option("-o", "--output", type=FILE, default=None)
+output_opt = click.option("-o", "--output", type=FILE, callback=writable_file,
+                          default=None)
 kind_opt = click.option("--kind", type=click.Choice(["ir", "source"]), default="ir",
                         show_default=True, help="Which app container: IR or source.")
 

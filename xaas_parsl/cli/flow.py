@@ -17,7 +17,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, finite_timeout, writable_file
 from xaas_parsl.fileio import load_data
 from xaas_parsl.flow.engine import RunResult, WorkflowFailed
 from xaas_parsl.flow.load import flow_schema, load_workflow
@@ -98,9 +98,11 @@ def _print_summary(records: Sequence[dict[str, Any]], workflow: Workflow,
 @click.option("--measurements", type=click.Path(path_type=Path), default=None,
               help="Also write this run's measurement records as CSV.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+              callback=finite_timeout,
               default=None, help="Seconds per call attempt without its own timeout_s.")
 @click.option("--request-id", default=None, help="Id of this run (default: random).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None,
               help="Write the final payload here instead of stdout.")
 @click.option("-q", "--quiet", is_flag=True, help="No summary table on stderr.")
 def run_cmd(definition: Path, input_path: Path | None, site: str, executor: str,
@@ -158,14 +160,15 @@ def _run(definition: Path, payload: Any, options: RunOptions, site: str,
               show_default=True)
 @click.option("--store", default=None, help="SQLite path or redis://... of the records.")
 @click.option("--request-id", default=None, help="Only this run (default: all runs).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None,
               help="CSV file (default: stdout).")
 def measurements_cmd(workdir: Path, store: str | None, request_id: str | None,
                      output: Path | None) -> None:
     """Export measurement records as SeBS-Flow CSV (plus state, attempt, ok, error)."""
     from xaas_parsl.flow.measure import csv_text
 
-    measured = open_store(_store_location(store, workdir))
+    measured = open_store(_store_location(store, workdir), create=False)
     try:
         records = measured.records(request_id)
     finally:

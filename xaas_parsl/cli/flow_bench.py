@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from xaas_parsl.cli.output import finite_timeout, writable_dir
 from xaas_parsl.errors import XaasError
 from xaas_parsl.flow.bench import MODES, experiment, run_experiment
 from xaas_parsl.flow.benchmarks import SIZES
@@ -41,8 +42,10 @@ def _ms(value: Any) -> str:
               help="Parsl executor for the calls (compute: worker processes; login: threads); "
                    "'none': threads of this process without Parsl.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0, min_open=True),
+              callback=finite_timeout,
               default=None, help="Seconds per call attempt [the benchmark's config.json].")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True,
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              callback=writable_dir, required=True,
               help="Result directory (calls.csv, runs.json, experiment.json, ...).")
 @click.option("--metrics/--no-metrics", default=True, show_default=True,
               help="Also compute metrics.json and the plots when the runs are done.")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from xaas_parsl.fileio import write_atomic
+from xaas_parsl.fileio import check_output, write_atomic
 from xaas_parsl.flow.functions import sources_for
 from xaas_parsl.flow.translate import SOURCES, TARGETS
 
@@ -33,6 +33,8 @@ def translate_cmd(definition: Path, to: str, from_: str | None, output: Path | N
     """Translate a workflow definition (SeBS JSON, ASL or Cloud Workflows YAML) to another."""
     from xaas_parsl.flow.translate import translate
 
+    if output is not None:
+        check_output(output, directory=to == "durable")
     result = translate(definition, to, from_=from_, mapping=mapping, endpoint_base=endpoint_base,
                        out_dir=output if to == "durable" else None)
     for warning in result.warnings:
@@ -65,9 +67,11 @@ def serve_cmd(functions: tuple[Path, ...], packages: tuple[str, ...], port: int,
 
     if not functions and not packages:
         raise InputError("give --functions DIR and/or --package NAME: nothing to serve")
+    if not 0 <= port <= 65535:
+        raise InputError(f"--port {port} is not a TCP port (0-65535)")
     sources = sources_for(functions, packages)
     try:
-        server = FunctionServer(sources, storage, port, quiet=not log)
+        server = FunctionServer(sources, storage, port, quiet=not log, max_calls=0)
     except OSError as exc:
         raise InputError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}") from None
     click.echo(f"serving {', '.join(f'{k} {loc}' for k, loc in sources)} at "

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from xaas_parsl.cli.output import writable_dir
 from xaas_parsl.containers.export import ENGINES, TARGETS, export_image, file_stem, saver_for
 
 
@@ -18,7 +19,8 @@ from xaas_parsl.containers.export import ENGINES, TARGETS, export_image, file_st
 @click.argument("command", nargs=-1)
 @click.option("--for", "target", type=click.Choice(TARGETS), required=True,
               help="The site tool that will import the image.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_dir, default=None,
               help="Output directory (default: ./<image>-<target>); replaced atomically.")
 @click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
               help="Where the image is: the Docker engine, Podman, or whichever has it.")

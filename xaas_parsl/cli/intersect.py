@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.discovery.load import load_system
 from xaas_parsl.intersection import Policy, intersect, load_policy
 from xaas_parsl.intersection.policy import parse_assignments
@@ -61,7 +61,8 @@ def build_policy(
 @click.option("--system", "system_file", required=True, type=click.Path(path_type=Path),
               help="System JSON (upstream xaas or native format).")
 @policy_options
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None)
 def intersect_cmd(
     spec_file: Path,
     system_file: Path,

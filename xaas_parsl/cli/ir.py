@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_dir
 from xaas_parsl.descriptor.app import load_app
 from xaas_parsl.ir.build import build_bundle, explain
 from xaas_parsl.ir.deploy import deploy
@@ -21,7 +21,8 @@ def ir_group() -> None:
 @click.argument("app_file", type=click.Path(path_type=Path))
 @click.option("--configs", default=None, metavar="NAME,...",
               help="Only these matrix configurations (default: all for this arch).")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              callback=writable_dir, default=None,
               help="Bundle directory (default: ./<app>-ir-bundle).")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parallel clang jobs.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")

@@ -13,6 +13,7 @@ import sys
 import click
 
 from xaas_parsl import __version__
+from xaas_parsl.cli import signals
 from xaas_parsl.cli.apps import app_group
 from xaas_parsl.cli.burst import burst_group
 from xaas_parsl.cli.container import container_group
@@ -68,7 +69,21 @@ cli.add_command(run_cmd)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; returns the process exit code."""
+    """Run the CLI; returns the process exit code (130 after Ctrl-C, 128+N after signal N)."""
+    signals.install()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt as exc:  # raised again during a command's own cleanup
+        return _interrupted(exc)
+
+
+def _interrupted(exc: BaseException) -> int:
+    click.echo("xaas: interrupted", err=True)
+    signals.reap_children()
+    return 128 + exc.signum if isinstance(exc, signals.Terminated) else 130
+
+
+def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="xaas", standalone_mode=False)
     except XaasError as exc:
@@ -77,12 +92,23 @@ def main(argv: list[str] | None = None) -> int:
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
-    except click.exceptions.Abort:
-        click.echo("xaas: aborted", err=True)
-        return 130
-    except KeyboardInterrupt:
-        click.echo("xaas: interrupted", err=True)
-        return 130
+    except click.exceptions.Abort as exc:  # click's wrapper of KeyboardInterrupt
+        context = exc.__context__
+        return _interrupted(context if isinstance(context, KeyboardInterrupt) else exc)
+    except KeyboardInterrupt as exc:
+        return _interrupted(exc)
+    except OSError as exc:
+        # last resort for an environment failure a command did not name itself (a full disk,
+        # a vanished directory): still one line, never a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        click.echo(f"xaas: error: {where}{exc.strerror or exc}", err=True)
+        return 1
+    except RecursionError:
+        click.echo("xaas: error: input nested too deeply", err=True)
+        return 1
+    except MemoryError:
+        click.echo("xaas: error: out of memory (input too large for its budget)", err=True)
+        return 1
     return result if isinstance(result, int) else 0
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from xaas_parsl.cli.output import writable_dir
 from xaas_parsl.errors import XaasError
 from xaas_parsl.snakemake import profiles as gen
 
@@ -18,7 +19,7 @@ def profiles_group() -> None:
 @profiles_group.command("install")
 @click.option("--site", "sites", multiple=True, metavar="SITE",
               help="Install this site's profiles only (repeatable; default: every site).")
-@click.option("--dest", type=click.Path(path_type=Path), default=None,
+@click.option("--dest", type=click.Path(path_type=Path), callback=writable_dir, default=None,
               help="Profile directory (default: Snakemake's user config directory, "
                    "$XDG_CONFIG_HOME/snakemake or ~/.config/snakemake).")
 @click.option("--force", is_flag=True, help="Replace profile files that were changed by hand.")

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, finite_timeout
 
 
 @click.command("run", context_settings={"ignore_unknown_options": False})
@@ -25,7 +25,8 @@ from xaas_parsl.cli.output import emit_json
 @click.option("--runtime", "runtime_name", type=click.Choice(["docker", "native"]),
               default="docker", show_default=True,
               help="native: IMAGE is an install prefix, no container.")
-@click.option("--timeout", default=None, type=float, help="Seconds before the run is killed.")
+@click.option("--timeout", default=None, type=float, callback=finite_timeout,
+              help="Seconds before the run is killed.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print {exit_code, stdout, stderr, seconds, argv} as JSON.")
 def run_cmd(image: str, command: tuple[str, ...], binds: tuple[str, ...], env: tuple[str, ...],

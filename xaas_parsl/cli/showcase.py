@@ -14,6 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 
+from xaas_parsl.cli.output import writable_dir, writable_file
 from xaas_parsl.errors import InputError
 from xaas_parsl.showcase.config import DEPLOY_MODES, ShowcaseConfig, from_dict, load_config
 
@@ -34,7 +35,7 @@ def _settings(text: str) -> ShowcaseConfig:
               help="Showcase settings [xaas_parsl/showcase/config.yaml].")
 @click.option("--deploy", type=click.Choice(DEPLOY_MODES), default=None,
               help="container, native, or auto (container when a Docker engine answers).")
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path), callback=writable_dir,
               default=Path("showcase-report"), show_default=True)
 @click.pass_context
 def showcase_group(ctx: click.Context, site: str | None, config_file: Path | None,
@@ -68,7 +69,8 @@ def showcase_group(ctx: click.Context, site: str | None, config_file: Path | Non
 @click.option("--deployment", type=click.Path(path_type=Path), default=None)
 @click.option("--builds", type=click.Path(path_type=Path), default=None)
 @click.option("--work", type=click.Path(path_type=Path), default=None)
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              callback=writable_file, required=True)
 def step_cmd(name: str, settings: str, system: Path | None, choice: Path | None,
              deployment: Path | None, builds: Path | None, work: Path | None,
              out: Path) -> None:
@@ -106,7 +108,8 @@ def step_cmd(name: str, settings: str, system: Path | None, choice: Path | None,
 @click.option("--steps-dir", type=click.Path(path_type=Path), required=True,
               help="Directory of the nodes' JSON files (<name>.json).")
 @click.option("--door", default="snakemake", show_default=True)
-@click.option("-o", "--output", "out", type=click.Path(path_type=Path), required=True)
+@click.option("-o", "--output", "out", type=click.Path(path_type=Path),
+              callback=writable_dir, required=True)
 def report_cmd(settings: str, steps_dir: Path, door: str, out: Path) -> None:
     """Write report.json, the plots and summary.md from the nodes' JSON files."""
     from xaas_parsl.showcase.report import STEPS, write_report

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.spec import load_spec
 
 
@@ -30,6 +30,7 @@ def validate_cmd(files: tuple[Path, ...]) -> None:
 @spec_group.command("discover")
 @click.argument("source_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              callback=writable_file,
               help="Write the JSON here (atomically) instead of stdout.")
 @click.option("--explain", is_flag=True,
               help="Print, on stderr, each entry with the file:line it comes from and the rule.")

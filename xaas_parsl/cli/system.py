@@ -7,7 +7,7 @@ from typing import Literal
 
 import click
 
-from xaas_parsl.cli.output import emit_json
+from xaas_parsl.cli.output import emit_json, writable_file
 from xaas_parsl.discovery.load import dump_system, load_system
 from xaas_parsl.discovery.probe import discover_local
 
@@ -23,7 +23,8 @@ def system_group() -> None:
 @click.option("--format", "fmt", type=FORMAT, default="xaas", show_default=True,
               help="xaas: upstream XaaS keys; native: our typed model (FMA units, SVE length, "
                    "GPU memory, container runtimes).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None,
               help="Write JSON here instead of stdout.")
 @click.option("--no-cache", is_flag=True, help="Re-probe everything instead of using the cache.")
 def discover_cmd(fmt: Literal["xaas", "native"], output: Path | None, no_cache: bool) -> None:
@@ -35,7 +36,8 @@ def discover_cmd(fmt: Literal["xaas", "native"], output: Path | None, no_cache: 
 @system_group.command("convert")
 @click.argument("system_file", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=FORMAT, default="native", show_default=True)
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None)
+@click.option("-o", "--output", type=click.Path(path_type=Path),
+              callback=writable_file, default=None)
 def convert_cmd(system_file: Path, fmt: Literal["xaas", "native"], output: Path | None) -> None:
     """Load a system file (either format; upstream defects repaired) and write it as FORMAT."""
     emit_json(dump_system(load_system(system_file), fmt), output)

@@ -80,6 +80,8 @@ def get_image(client: docker.DockerClient, ref: str) -> Image:
         raise InputError("no such image in the Docker engine (no registry is used; build it "
                          "first, see `xaas images bootstrap` / `xaas container ... build`)",
                          ref) from None
+    except (docker.errors.NullResource, docker.errors.APIError) as exc:
+        raise bad_reference(exc, ref) from None
 
 
 def has_image(client: docker.DockerClient, ref: str) -> bool:
@@ -90,7 +92,18 @@ def has_image(client: docker.DockerClient, ref: str) -> bool:
         client.images.get(ref)
     except docker.errors.ImageNotFound:
         return False
+    except (docker.errors.NullResource, docker.errors.APIError) as exc:
+        raise bad_reference(exc, ref) from None
     return True
+
+
+def bad_reference(exc: Exception, ref: str) -> InputError:
+    """The engine's answer to an image reference it cannot parse, as one line (the raw
+    ``docker.errors.APIError`` is an HTTP error with the request URL)."""
+    explanation = getattr(exc, "explanation", None) or str(exc)
+    reason = explanation.rsplit(": ", 1)[-1] if "invalid reference" in explanation \
+        else explanation
+    return InputError(f"not a valid image reference: {reason}", ref or '""')
 
 
 def tar_of(entries: dict[str, Path | bytes], mode: int = 0o644) -> bytes:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from xaas_parsl.budget import MAX_CONFIGS, check_count
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_yaml, validate
 from xaas_parsl.intersection.simd import normalise_arch
@@ -127,6 +129,9 @@ class AppDescriptor:
                 axes.append([(None, ((opt.option, "OFF"),)), (opt.name, ((opt.option, "ON"),))])
             else:
                 axes.append([(v, opt.options_for(v)) for v in opt.values_for(arch)])
+        # 24 bool flags are 16.7 M configurations: refused before itertools.product runs
+        check_count(math.prod(len(axis) for axis in axes), "matrix of configurations",
+                    self.path, MAX_CONFIGS)
         configs = []
         for combo in itertools.product(*axes):
             label = config_name("+".join(part for part, _ in combo if part) or "default",

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from xaas_parsl.errors import InputError
-from xaas_parsl.fileio import load_json, write_json
+from xaas_parsl.fileio import load_json, output_dir, write_json
 from xaas_parsl.flow.benchmarks import Benchmark, Outcome, get
 from xaas_parsl.flow.engine import Engine, RunResult, WorkflowFailed
 from xaas_parsl.flow.functions import Source, check_functions
@@ -228,7 +228,7 @@ def prepare(exp: Experiment) -> tuple[Workflow, Any, ObjectStore, dict[str, Any]
     bench = exp.benchmark
     workflow = load_workflow(bench.definition)
     check_functions(workflow.func_names(), (("package", bench.package),), bench.definition)
-    exp.out.mkdir(parents=True, exist_ok=True)
+    output_dir(exp.out)
     for stale in ("calls.csv", "warmup.csv", "runs.json", "metrics.json"):
         (exp.out / stale).unlink(missing_ok=True)
     shutil.copyfile(bench.definition, exp.out / "definition.json")

@@ -23,6 +23,7 @@ from typing import Any
 import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 import yaml
 
+from xaas_parsl.budget import check_count, parse_json, parse_yaml
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text, validate
 from xaas_parsl.flow.model import (
@@ -111,9 +112,9 @@ def parse_text(text: str, source: str | Path, *, yaml_syntax: bool = False) -> A
         raise InputError(f"file is empty, expected a {WHAT}", source)
     try:
         if yaml_syntax:
-            data = yaml.load(text, Loader=_DupLoader)  # a SafeLoader subclass
+            data = parse_yaml(text, source, loader=_DupLoader)
         else:
-            data = json.loads(text, object_pairs_hook=_pairs)
+            data = parse_json(text, source, object_pairs_hook=_pairs)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}",
                          source) from None
@@ -183,7 +184,7 @@ def workflow_from_data(data: Any, source: str | Path = "<definition>") -> Workfl
     validate(data, flow_schema(), src, WHAT)
     _scope_graph(data, "", src)
     scope = scope_from_dict(data)
-    _check_map_params(scope, src)
+    _check_states(scope, src)
     _check_names(scope, src)
     return Workflow(scope, src, data)
 
@@ -197,16 +198,20 @@ def _check_names(scope: Scope, source: str) -> None:
             func_name(state.call.func_name, source)
 
 
-def _check_map_params(scope: Scope, source: str) -> None:
+def _check_states(scope: Scope, source: str) -> None:
+    """Checks the schema cannot state: map parameters, and the repeat budget (a count of
+    10^12 is valid JSON Schema-wise but would hang a run or a translation to ASL)."""
     for state in scope.states.values():
+        if isinstance(state, Repeat):
+            check_count(state.count, f"state {state.name!r}: repeat count", source)
         if isinstance(state, Map):
             if "array_element" in state.common_params:
                 raise InputError(f"state {state.name!r}: common_params may not contain "
                                  "'array_element' (the key of the item itself)", source)
-            _check_map_params(state.body, source)
+            _check_states(state.body, source)
         elif isinstance(state, Parallel):
             for branch in state.branches:
-                _check_map_params(branch, source)
+                _check_states(branch, source)
 
 
 def load_workflow(path: str | Path) -> Workflow:

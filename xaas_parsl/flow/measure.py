@@ -23,7 +23,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from xaas_parsl.fileio import write_atomic
+from xaas_parsl.errors import InputError, ToolError
+from xaas_parsl.fileio import output_dir, write_atomic
 from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow
 from xaas_parsl.flow.worker import COLUMNS
 
@@ -45,15 +46,24 @@ def _sql_name(column: str) -> str:
 class SQLiteStore:
     """Records in one table of an SQLite file; use from the thread that created it."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, create: bool = True) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        if not create and not self.path.is_file():
+            raise InputError("no such measurement store (SQLite file)", self.path)
+        output_dir(self.path.parent)
         columns = ", ".join(f'"{_sql_name(c)}"' for c in COLUMNS)
-        self._db.execute(f"CREATE TABLE IF NOT EXISTS calls ({columns})")
-        self._db.execute("CREATE INDEX IF NOT EXISTS calls_run ON calls (request_id)")
+        try:
+            if create:
+                self._db = sqlite3.connect(self.path)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(f"CREATE TABLE IF NOT EXISTS calls ({columns})")
+                self._db.execute("CREATE INDEX IF NOT EXISTS calls_run ON calls (request_id)")
+            else:  # read only: no journal files, no table created in someone else's file
+                self._db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            self._db.execute(f"SELECT {columns} FROM calls LIMIT 0")
+        except sqlite3.Error as exc:  # a corrupt file, another program's database, read-only
+            raise InputError(f"not a usable measurement store: {exc}", self.path) from None
         self._insert = (f"INSERT INTO calls ({columns}) VALUES "
                         f"({', '.join('?' for _ in COLUMNS)})")
 
@@ -67,7 +77,11 @@ class SQLiteStore:
 
     def records(self, request_id: str | None = None) -> list[dict[str, Any]]:
         query = "SELECT * FROM calls" + (" WHERE request_id = ?" if request_id else "")
-        rows = self._db.execute(query + " ORDER BY start", (request_id,) if request_id else ())
+        try:
+            rows = self._db.execute(query + " ORDER BY start",
+                                    (request_id,) if request_id else ()).fetchall()
+        except sqlite3.Error as exc:
+            raise InputError(f"not a usable measurement store: {exc}", self.path) from None
         out = []
         for row in rows:
             record = dict(zip(COLUMNS, row, strict=True))
@@ -89,7 +103,11 @@ class RedisStore:
         if client is None:
             import redis  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
-            client = redis.Redis.from_url(url)
+            client = redis.Redis.from_url(url, socket_connect_timeout=5, socket_timeout=60)
+            try:
+                client.ping()
+            except redis.RedisError as exc:
+                raise ToolError(f"measurement store unreachable: {exc}", url) from None
         self.client = client
         self.prefix = prefix
 
@@ -115,12 +133,13 @@ class RedisStore:
             close()
 
 
-def open_store(location: str | Path) -> MeasurementStore:
-    """``redis://...`` → Redis; anything else (optionally ``sqlite:PATH``) → an SQLite file."""
+def open_store(location: str | Path, create: bool = True) -> MeasurementStore:
+    """``redis://...`` → Redis; anything else (optionally ``sqlite:PATH``) → an SQLite file
+    (created unless ``create`` is false: a reader must not leave an empty database behind)."""
     text = str(location)
     if text.startswith(("redis://", "rediss://", "unix://")):
         return RedisStore(text)
-    return SQLiteStore(text.removeprefix("sqlite:"))
+    return SQLiteStore(text.removeprefix("sqlite:"), create=create)
 
 
 def csv_text(records: Iterable[dict[str, Any]]) -> str:

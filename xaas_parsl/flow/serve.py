@@ -12,6 +12,13 @@ Wire format (docs/flow.md §2): the request body is ``{"payload": ..., "request_
 answer is ``{"payload": <new payload>, "request_id": ...}`` with HTTP 200, or HTTP 500 with
 ``{"error": "<Type>: <message>", "request_id": ...}`` when the handler raises. Every call is
 recorded (function, input payload, outcome) so tests can compare the multiset of calls.
+
+Hardening (the server faces whatever a local process sends): a socket timeout per request (a
+slow or silent client loses its connection after ``request_timeout`` s instead of holding a
+thread forever), a listen backlog of ``BACKLOG`` (200 parallel clients are queued, not reset),
+``Content-Length`` checked (missing, not a number, negative or above ``MAX_BODY`` is a 4xx
+answer), bodies parsed within the JSON budgets (:mod:`xaas_parsl.budget`), and the recorded
+calls bounded by count and by bytes (oldest dropped first; ``xaas flow serve`` records none).
 """
 
 from __future__ import annotations
@@ -19,17 +26,24 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from xaas_parsl.budget import parse_json
+from xaas_parsl.errors import InputError
 from xaas_parsl.flow.functions import Source, locate
 from xaas_parsl.flow.storage import storage_spec
 from xaas_parsl.flow.worker import HandlerFailed, invoke
 
-MAX_BODY = 64 * 1024 * 1024  # far above every provider's payload limit; protects the server
+MAX_BODY = 16 * 1024 * 1024  # above every provider's payload limit (Lambda: 6 MB)
+BACKLOG = 512
+REQUEST_TIMEOUT_S = 30.0
+MAX_RECORDED_CALLS = 10_000
+MAX_RECORDED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -49,32 +63,52 @@ class FunctionServer(ThreadingHTTPServer):
     """A ``ThreadingHTTPServer`` bound to 127.0.0.1 serving the functions of ``sources``."""
 
     daemon_threads = True
+    request_queue_size = BACKLOG
 
     def __init__(self, sources: Sequence[Source], storage: str | Path, port: int = 0,
-                 quiet: bool = True) -> None:
+                 quiet: bool = True, request_timeout: float = REQUEST_TIMEOUT_S,
+                 max_calls: int = MAX_RECORDED_CALLS,
+                 max_bytes: int = MAX_RECORDED_BYTES) -> None:
         self.sources = tuple(sources)
         self.storage = storage_spec(storage)
         if self.storage["kind"] == "local":
             Path(self.storage["root"]).mkdir(parents=True, exist_ok=True)
         self.quiet = quiet
-        self.calls: list[ServedCall] = []
+        self.request_timeout = request_timeout
+        self.max_calls, self.max_bytes = max_calls, max_bytes
+        self.calls: deque[tuple[ServedCall, int]] = deque()
+        self.recorded_bytes = 0
+        self.dropped = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
-        super().__init__(("127.0.0.1", port), _Handler)
+        # StreamRequestHandler applies ``timeout`` to every read/write of a connection and
+        # BaseHTTPRequestHandler closes the connection when it fires
+        handler = type("_TimedHandler", (_Handler,), {"timeout": request_timeout})
+        super().__init__(("127.0.0.1", port), handler)
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:<port>``: append ``/<func_name>`` for a function's endpoint."""
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def record(self, call: ServedCall) -> None:
+    def record(self, call: ServedCall, size: int) -> None:
+        """Keep ``call`` (``size``: its request and answer bytes), dropping the oldest calls
+        beyond ``max_calls`` or ``max_bytes``."""
         with self._lock:
-            self.calls.append(call)
+            self.calls.append((call, size))
+            self.recorded_bytes += size
+            while self.calls and (len(self.calls) > self.max_calls
+                                  or self.recorded_bytes > self.max_bytes):
+                _, old = self.calls.popleft()
+                self.recorded_bytes -= old
+                self.dropped += 1
 
     def take_calls(self) -> list[ServedCall]:
         """The calls recorded so far, clearing the list (one test run after another)."""
         with self._lock:
-            out, self.calls = self.calls, []
+            out = [call for call, _ in self.calls]
+            self.calls.clear()
+            self.recorded_bytes = 0
         return out
 
     def start(self) -> FunctionServer:
@@ -90,7 +124,8 @@ class FunctionServer(ThreadingHTTPServer):
             self._thread.join()
         self.server_close()
 
-    def call(self, func_name: str, envelope: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def call(self, func_name: str, envelope: dict[str, Any],
+             size: int = 0) -> tuple[int, dict[str, Any]]:
         """One call as ``(HTTP status, answer body)``; the handler code path of the executor."""
         request_id = str(envelope["request_id"])
         spec = {"state": func_name, "attempt": 1, "provider_request_id": uuid.uuid4().hex,
@@ -100,11 +135,12 @@ class FunctionServer(ThreadingHTTPServer):
             result = invoke(func_name, envelope, spec)
         except HandlerFailed as exc:
             self.record(ServedCall(func_name, payload, request_id, False, error=exc.message,
-                                   record=exc.record))
+                                   record=exc.record), size + len(exc.message))
             return 500, {"error": exc.message, "request_id": request_id}
+        answer = {"payload": result["payload"], "request_id": request_id}
         self.record(ServedCall(func_name, payload, request_id, True, output=result["payload"],
-                               record=result["record"]))
-        return 200, {"payload": result["payload"], "request_id": request_id}
+                               record=result["record"]), size * 2)
+        return 200, answer
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -121,8 +157,15 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         func_name = self.path.strip("/").split("?", 1)[0]
-        length = int(self.headers.get("Content-Length") or 0)
+        given = self.headers.get("Content-Length")
+        if given is None or not given.strip().isdigit():
+            self.close_connection = True  # the body's end is unknown: no keep-alive
+            self._answer(411 if given is None else 400,
+                         {"error": f"Content-Length must be a number >= 0, not {given!r}"})
+            return
+        length = int(given)
         if length > MAX_BODY:
+            self.close_connection = True
             self._answer(413, {"error": f"body of {length} bytes exceeds {MAX_BODY}"})
             return
         raw = self.rfile.read(length)
@@ -130,15 +173,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"error": f"no function {func_name!r}"})
             return
         try:
-            envelope = json.loads(raw or b"null")
-        except json.JSONDecodeError as exc:
+            envelope = parse_json(raw.decode("utf-8") or "null", "body")
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             self._answer(400, {"error": f"body is not JSON: {exc}"})
+            return
+        except InputError as exc:  # over a budget (nesting, size, long numbers)
+            self._answer(413, {"error": exc.problem})
             return
         if not isinstance(envelope, dict) or "payload" not in envelope \
                 or "request_id" not in envelope:
             self._answer(400, {"error": "body must be {\"payload\": ..., \"request_id\": ...}"})
             return
-        status, body = self.server.call(func_name, envelope)
+        status, body = self.server.call(func_name, envelope, len(raw))
         self._answer(status, body)
 
     def log_message(self, format: str, *args: Any) -> None:

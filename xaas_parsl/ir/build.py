@@ -30,6 +30,7 @@ from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import parallel, run_tool
 from xaas_parsl.safety import config_name, inside
+from xaas_parsl.locks import locked_dir
 
 FAILED = "failed-without-tuning"
 
@@ -122,12 +123,22 @@ def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, job
 
 def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
                  jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
-    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary."""
+    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary.
+
+    The bundle directory is locked for the whole build (a second build into it is one error),
+    and temporary IR files a killed build left in the store are removed first."""
+    with locked_dir(out, "ir build"):
+        return _build_locked(app, out, names, jobs, quiet)
+
+
+def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: int,
+                  quiet: bool) -> dict[str, Any]:
     arch = normalise_arch(platform.machine())
     configs, units = configure_all(app, out.resolve(), names)
     out = out.resolve()
     groups, native = plan(units, jobs, quiet)
     store = Store(out / "store")
+    store.sweep()
     emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)
     manifests: dict[str, dict[str, Any]] = {}
     for config in configs:

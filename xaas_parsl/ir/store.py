@@ -40,6 +40,15 @@ class Store:
         self.root.mkdir(parents=True, exist_ok=True)
         return self.root / f".tmp-{os.getpid()}-{tag}.bc"
 
+    def sweep(self) -> list[Path]:
+        """Remove the temporary files a killed run left (zero-byte or partial ``.tmp-*``);
+        call it only while holding the bundle's lock (:mod:`xaas_parsl.locks`), when no
+        other writer can own them. Returns what was removed."""
+        stale = sorted(self.root.glob(".tmp-*.bc")) if self.root.is_dir() else []
+        for path in stale:
+            path.unlink(missing_ok=True)
+        return stale
+
     def add(self, temp: Path) -> str:
         """Move a finished temporary IR file into the store; returns its hash."""
         digest = sha256_file(temp)

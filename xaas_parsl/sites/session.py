@@ -1,7 +1,8 @@
 """``with parsl_session(site, ...):`` load a site's Parsl config, and always clean it up.
 
 Why one context manager: a run that loads a DataFlowKernel must shut its executors down and
-clear Parsl's global kernel even when a step fails, or the next ``parsl.load`` in the same
+clear Parsl's global kernel even when a step fails (bounded after Ctrl-C or SIGTERM:
+:mod:`xaas_parsl.interrupts`), or the next ``parsl.load`` in the same
 process (a notebook, the test suite, the showcase after the demo) finds a stale kernel and its
 worker processes keep running. Parsl's own logger is kept off the caller's stderr: it writes
 its records to ``<run_dir>/*/parsl.log``.
@@ -24,14 +25,15 @@ def loaded(cfg: Config) -> Iterator[DataFlowKernel]:
     """Load ``cfg`` as Parsl's kernel for the block (clearing a stale one first)."""
     import parsl
 
+    from xaas_parsl.interrupts import cleanup_dfk, load_dfk
+
     logging.getLogger("parsl").propagate = False
     parsl.clear()
-    dfk = parsl.load(cfg)
+    dfk = load_dfk(cfg)
     try:
         yield dfk
     finally:
-        dfk.cleanup()
-        parsl.clear()
+        cleanup_dfk(dfk)  # bounded when an interrupt propagates (see xaas_parsl.interrupts)
 
 
 @contextmanager

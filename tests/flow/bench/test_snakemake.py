@@ -10,15 +10,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import needs_infra
 
 REPO = Path(__file__).resolve().parents[3]
 SNAKEFILE = REPO / "workflows" / "sebs-flow" / "Snakefile"
 SNAKEMAKE = Path(sys.executable).with_name("snakemake")
 
 
-@pytest.mark.skipif(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
-                    reason="snakemake is not installed")
+@needs_infra(not SNAKEMAKE.exists() and shutil.which("snakemake") is None,
+             "snakemake is not installed")
 def test_suite_runs_as_snakemake_dag(tmp_path: Path) -> None:
     command = str(SNAKEMAKE) if SNAKEMAKE.exists() else "snakemake"
     proc = subprocess.run(

@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.conftest import infra_missing
 
 REPO = Path(__file__).resolve().parents[3]
 ASL_TOOLS = REPO / "tools" / "asl"
@@ -28,12 +28,12 @@ STATELINT = Path(sys.executable).with_name("statelint")
 def need_node_tools() -> None:
     if shutil.which("node") is None or not (NODE_BIN / "asl-validator").exists() or not (
             ASL_TOOLS / "node_modules" / "aws-local-stepfunctions").is_dir():
-        pytest.skip("ASL npm tools missing: run scripts/setup.sh (npm ci in tools/asl)")
+        infra_missing("ASL npm tools missing: run scripts/setup.sh (npm ci in tools/asl)")
 
 
 def need_statelint() -> None:
     if not STATELINT.exists():
-        pytest.skip("statelint missing: pip install -e '.[dev]'")
+        infra_missing("statelint missing: pip install -e '.[dev]'")
 
 
 def statelint(paths: list[Path]) -> subprocess.CompletedProcess[str]:

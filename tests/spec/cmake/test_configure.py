@@ -6,14 +6,13 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
-
+from tests.conftest import needs_infra
 from tests.spec.cmake.helpers import tree
 from xaas_parsl.spec.cmake.facts import Facts, OptionFact
 from xaas_parsl.spec.configure import CacheItem, merge_cache, read_cache_txt, read_file_api
 from xaas_parsl.spec.discover import discover_explained
 
-needs_cmake = pytest.mark.skipif(shutil.which("cmake") is None, reason="cmake not installed")
+needs_cmake = needs_infra(shutil.which("cmake") is None, "cmake not installed")
 
 
 def test_cmake_cache_txt_with_help_strings_and_strings_property(tmp_path: Path) -> None:

@@ -13,6 +13,9 @@ kernel maximum by default; in a sandbox without ``CAP_SYS_RESOURCE`` runc then f
 "error setting rlimits ... operation not permitted". We pass limits the caller can always keep:
 its own hard ``nofile`` limit and ``nproc`` capped at ``kernel.pid_max`` (larger ``nproc``
 values were refused on this machine).
+
+OCI runtime: chosen by probing the host's cgroup layout (:mod:`.cgroups`): on a cgroup-hybrid
+host crun refuses to run anything, so runc is used there.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from xaas_parsl.containers.runtime.base import (
     invoking_user,
     oci_run_options,
 )
+from xaas_parsl.containers.runtime.cgroups import probe_runtime_options
 from xaas_parsl.containers.runtime.launch import SiteShape, execute, visible_devices
 from xaas_parsl.errors import InputError, ToolError
 
@@ -64,7 +68,8 @@ class PodmanRuntime(ContainerRuntime):
 
     def __init__(self, root: str | Path | None = None, runroot: str | Path | None = None,
                  storage_driver: str | None = None, executable: str = "podman",
-                 site: SiteShape | None = None, ulimits: Sequence[str] | None = None) -> None:
+                 site: SiteShape | None = None, ulimits: Sequence[str] | None = None,
+                 runtime_args: Sequence[str] | None = None) -> None:
         self.root = str(root) if root else None
         self.runroot = str(runroot) if runroot else None
         if self.runroot and len(self.runroot) > 50:
@@ -73,6 +78,8 @@ class PodmanRuntime(ContainerRuntime):
         self.executable = executable
         self.site = site or SiteShape()
         self.ulimits = list(ulimits) if ulimits is not None else inherited_ulimits()
+        # None: probed on the first run (asks podman for its default OCI runtime)
+        self._runtime_args = list(runtime_args) if runtime_args is not None else None
 
     @classmethod
     def private(cls, root: str | Path, **kwargs: Any) -> PodmanRuntime:
@@ -130,13 +137,24 @@ class PodmanRuntime(ContainerRuntime):
             raise InputError(f"podman has no MPI hook: {spec.mpi.ranks} ranks requested; use "
                              "the site's runtime (sarus, apptainer, cscs-container-engine)")
         user = spec.user or invoking_user()
-        argv = [*self.base_argv(), "run", "--rm", "--pull=never", f"--network={spec.network}",
-                f"--user={user}", *self.ulimits]
+        argv = [*self.base_argv(), "run", "--rm", "--pull=never", *(self._runtime_args or []),
+                f"--network={spec.network}", f"--user={user}", *self.ulimits]
         argv += oci_run_options(spec)
         argv += self.gpu_args(spec)
         return [*argv, spec.image, *spec.command]
 
     # -- the real edge ------------------------------------------------------------------------
+
+    def runtime_args(self) -> list[str]:
+        """``--runtime=...`` when this host needs another OCI runtime than podman's default
+        (probed once per instance, see :mod:`.cgroups`)."""
+        if self._runtime_args is None:
+            if shutil.which(self.executable) is None:
+                raise ToolError("podman is not installed on this machine (apt-get install podman)")
+            default = self._podman("info", "--format", "{{.Host.OCIRuntime.Name}}",
+                                   what="info", timeout_s=120).strip()
+            self._runtime_args = probe_runtime_options(default)
+        return self._runtime_args
 
     def available(self) -> bool:
         if shutil.which(self.executable) is None:
@@ -169,6 +187,7 @@ class PodmanRuntime(ContainerRuntime):
 
     def run(self, spec: RunSpec, timeout_s: float | None = None) -> RunResult:
         self.require_image(spec.image)
+        self.runtime_args()  # probe the host once: run_argv alone renders for another host
         return execute(self.executable, self.run_argv(spec), timeout_s)
 
     def import_rootfs(self, tarball: str | Path, ref: str, changes: Sequence[str] = ()) -> str:

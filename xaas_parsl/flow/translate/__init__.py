@@ -24,6 +24,7 @@ from pathlib import Path
 
 import yaml
 
+from xaas_parsl.budget import parse_json, parse_yaml
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import read_text
 from xaas_parsl.flow.model import Loop, Repeat, Task, Workflow, walk
@@ -49,13 +50,13 @@ class Translation:
 def detect(text: str, path: str | Path) -> str:
     """``sebs``, ``asl`` or ``gcp`` from the content; ``InputError`` when it is none of them."""
     try:
-        data = json.loads(text)
+        data = parse_json(text, path)
     except json.JSONDecodeError as exc:
         if text.lstrip()[:1] in {"{", "["}:
             raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: "
                              f"{exc.msg}", path) from None
         try:
-            data = yaml.safe_load(text)
+            data = parse_yaml(text, path)
         except yaml.YAMLError:
             raise InputError("neither JSON nor YAML: cannot tell the dialect (use --from)",
                              path) from None

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from xaas_parsl.budget import parse_json
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
@@ -334,7 +335,7 @@ def parse_asl(text: str, path: str, func_for: Callable[[str], str],
               warnings: list[str] | None = None) -> Workflow:
     """ASL JSON text → checked ``Workflow``; ``InputError`` naming state and line otherwise."""
     try:
-        machine = json.loads(text, object_pairs_hook=no_duplicates)
+        machine = parse_json(text, path, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid ASL JSON at line {exc.lineno} column {exc.colno}: "
                          f"{exc.msg}", path) from None

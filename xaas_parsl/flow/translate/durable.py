@@ -36,7 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xaas_parsl.fileio import write_atomic
+from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import output_dir, write_atomic
 from xaas_parsl.flow.model import Call, Loop, Map, Parallel, Repeat, Scope, State, Switch, Task
 from xaas_parsl.flow.model import Workflow as FlowWorkflow
 from xaas_parsl.safety import doc_text, identifier
@@ -342,8 +343,7 @@ def emit_durable(wf: FlowWorkflow, activity_for: Callable[[str], str], out_dir: 
     text, found = emit_durable_app(wf, activity_for, url_for)
     if warnings is not None:
         warnings.extend(found)
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    out = output_dir(out_dir)
     return [write_atomic(out / "function_app.py", text),
             write_atomic(out / "host.json", json.dumps(HOST_JSON, indent=2) + "\n"),
             write_atomic(out / "requirements.txt", REQUIREMENTS)]

@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from xaas_parsl.budget import MAX_DEPTH, BudgetError, check_yaml_text
 from xaas_parsl.errors import InputError
 from xaas_parsl.flow.load import workflow_from_data
 from xaas_parsl.flow.model import Workflow
@@ -348,7 +349,11 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
     """A Cloud Workflows definition as a checked ``Workflow``; ``InputError`` names the step,
     the construct and the line of anything outside the recognised forms."""
     try:
+        check_yaml_text(text, path)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget",
+                          path) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1} column {mark.column + 1}" if mark else ""
@@ -360,7 +365,7 @@ def parse_gcp(text: str, path: str, func_for_url: Callable[[str], str],
     try:
         data = composer.build(node)
     except InputError as exc:
-        raise InputError(exc.problem, path) from None
+        raise type(exc)(exc.problem, path) from None
     if not isinstance(data, dict) or not isinstance(data.get("main"), dict):
         raise InputError("expected a mapping with a 'main' workflow (main: {params: [input], "
                          "steps: [...]})", path)

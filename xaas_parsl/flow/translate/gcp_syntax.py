@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from xaas_parsl.budget import MAX_DEPTH, MAX_NODES, BudgetError
 from xaas_parsl.errors import InputError
 
 _EXPR = re.compile(r"^\$\{(.*)\}$", re.S)
@@ -56,21 +57,35 @@ class Composer:
 
     def __init__(self) -> None:
         self.lines: dict[int, int] = {}
+        self.nodes = 0
+        self.scalars = yaml.SafeLoader("")  # one constructor for every scalar (not one each)
 
-    def build(self, node: yaml.Node) -> Any:
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        """Aliases are expanded (each use becomes its own object), within the budgets: at most
+        ``MAX_NODES`` values and ``MAX_DEPTH`` levels, so an alias bomb or a self-referential
+        anchor is one ``BudgetError``."""
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise BudgetError(f"more than {MAX_NODES} values (YAML aliases expanded): exceeds "
+                              "the budget")
+        if depth > MAX_DEPTH:
+            raise BudgetError(f"nested deeper than {MAX_DEPTH} levels: exceeds the budget")
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
-                key = self.build(key_node)
+                key = self.build(key_node, depth + 1)
                 if key in out:
                     raise InputError(f"duplicate key {key!r} at line "
                                      f"{key_node.start_mark.line + 1}")
-                out[key] = self.build(value_node)
+                out[key] = self.build(value_node, depth + 1)
             self.lines[id(out)] = node.start_mark.line + 1
             return out
         if isinstance(node, yaml.SequenceNode):
-            return [self.build(v) for v in node.value]
-        return yaml.SafeLoader(" ").construct_object(node)
+            return [self.build(v, depth + 1) for v in node.value]
+        try:
+            return self.scalars.construct_object(node)
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise BudgetError(f"number too long: {exc}".split(";")[0]) from None
 
 
 def retry_policy(name: str, spec: Any, line: int | None) -> dict[str, Any]:

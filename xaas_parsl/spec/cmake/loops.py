@@ -9,6 +9,7 @@ an empty loop variable, so that facts inside it are not lost.
 
 from __future__ import annotations
 
+from itertools import islice
 from typing import TYPE_CHECKING
 
 from xaas_parsl.spec.cmake.blocks import BlockNode, LoopNode
@@ -46,7 +47,9 @@ def foreach_items(argv: list[str], ctx: Ctx) -> tuple[list[str], list[list[str]]
         else:
             start, stop = nums[0], nums[1]
             step = nums[2] if len(nums) > 2 and nums[2] > 0 else 1
-        return [argv[0]], [[str(i)] for i in range(start, stop + 1, step)][:100_000]
+        # lazily: RANGE 100000000 must not build the whole list before exec_loop's cut
+        span = range(start, stop + 1, step)
+        return [argv[0]], [[str(i)] for i in islice(span, MAX_LOOP + 1)]
     if "IN" in argv:
         cut = argv.index("IN")
         names, rest = argv[:cut], argv[cut + 1 :]

@@ -1,0 +1,157 @@
+"""Ctrl-C (SIGINT to the whole process group) and SIGTERM (to the CLI alone) during long
+commands, run for real as subprocesses in their own session: ``xaas`` exits within 10 s with
+130/143 and one ``xaas: interrupted`` line, and no process of its session is left."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HEAT2D, REPO
+from xaas_parsl.errors import InputError
+from xaas_parsl.ir.store import Store
+from xaas_parsl.locks import locked_dir
+
+SLOW_FUNCTION = '''
+import pathlib, time
+def handler(payload):
+    pathlib.Path(payload["marker"]).write_text("started")
+    time.sleep(120)
+    return payload
+def work(ctx, paths):
+    pathlib.Path(paths[0]).with_name(f"started-{ctx.rank}").write_text("started")
+    time.sleep(120)
+    return 1
+'''
+
+
+def session_processes(sid: int) -> list[str]:
+    """``pid: command line`` of the live processes of session ``sid`` (zombies excluded)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                cmd = (entry / "cmdline").read_text().replace("\0", " ")[:120]
+                found.append(f"{entry.name}: {cmd}")
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
+              settle: float = 3.0) -> tuple[int, str, float, list[str]]:
+    """Start ``xaas argv``, wait for ``started`` to exist (or ``settle`` s), deliver the
+    signal; returns (exit code, stderr, seconds to exit, processes left in its session)."""
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{cwd}"}
+    proc = subprocess.Popen([sys.executable, "-m", "xaas_parsl.cli.main", *argv], cwd=cwd,
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while started is not None and not started.exists() and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.2)
+        time.sleep(settle)
+        assert proc.poll() is None, proc.communicate()[1]
+        begin = time.monotonic()
+        if how == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        seconds = time.monotonic() - begin
+        time.sleep(1.0)
+        return proc.returncode, err, seconds, session_processes(proc.pid)
+    finally:
+        for line in session_processes(proc.pid):  # never leave a test's processes behind
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        proc.wait()
+
+
+def check(result: tuple[int, str, float, list[str]], how: str) -> None:
+    code, err, seconds, left = result
+    assert code == (130 if how == "SIGINT" else 143), err
+    assert "Traceback" not in err and err.strip().splitlines()[-1] == "xaas: interrupted", err
+    assert seconds < 10, seconds
+    assert left == [], left
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_flow_run(how: str, tmp_path: Path) -> None:
+    (tmp_path / "fns").mkdir()
+    (tmp_path / "fns" / "slow.py").write_text(SLOW_FUNCTION)
+    (tmp_path / "wf.json").write_text(
+        '{"root": "s", "states": {"s": {"type": "task", "func_name": "slow"}}}')
+    marker = tmp_path / "started"
+    (tmp_path / "in.json").write_text(f'{{"marker": "{marker}"}}')
+    check(interrupt(["flow", "run", "wf.json", "--input", "in.json", "--functions", "fns",
+                     "-q", "--workdir", "wd"], how, marker, tmp_path), how)
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_burst_flare(how: str, tmp_path: Path) -> None:
+    (tmp_path / "slowflare.py").write_text(SLOW_FUNCTION)
+    (tmp_path / "input").write_text("x")
+    check(interrupt(["burst", "flare", "slowflare:work", "--size", "4", "--granularity", "2",
+                     "--input", "input", "--output", "out.json"], how,
+                    tmp_path / "started-0", tmp_path, settle=0.5), how)
+    assert not (tmp_path / "out.json").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_burst_run(how: str, tmp_path: Path) -> None:
+    check(interrupt(["burst", "run", "--app", "pagerank", "--size", "64", "--granularity",
+                     "1"], how, None, tmp_path, settle=2.0), how)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_ir_build_then_resume(how: str, tmp_path: Path) -> None:
+    check(interrupt(["ir", "build", str(HEAT2D / "app.yaml"), "-o", "b", "--configs",
+                     "None"], how, None, tmp_path, settle=4.0), how)
+    rerun = subprocess.run([sys.executable, "-m", "xaas_parsl.cli.main", "ir", "build",
+                            str(HEAT2D / "app.yaml"), "-o", "b", "--configs", "None"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=600,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert rerun.returncode == 0, rerun.stderr
+    assert not list((tmp_path / "b" / "store").glob(".tmp-*"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_flow_bench(how: str, tmp_path: Path) -> None:
+    check(interrupt(["flow", "bench", "6200", "--reps", "50", "-o", "bench", "--no-metrics"],
+                    how, None, tmp_path, settle=8.0), how)
+
+
+def test_second_ir_build_into_one_directory_is_refused(tmp_path: Path) -> None:
+    from xaas_parsl.cli.main import main
+
+    with locked_dir(tmp_path / "b", "ir build"):
+        assert main(["ir", "build", str(HEAT2D / "app.yaml"), "-o",
+                     str(tmp_path / "b")]) == 1
+    with pytest.raises(InputError, match="another ir build is using this directory"), \
+            locked_dir(tmp_path / "c", "ir build"), locked_dir(tmp_path / "c", "ir build"):
+        pass
+
+
+def test_temporary_ir_files_of_a_killed_build_are_swept(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store")
+    stale = store.temp_path("unit")
+    stale.write_bytes(b"")  # what SIGKILL between create and rename leaves
+    kept = store.path("0" * 64)
+    kept.write_bytes(b"ir")
+    assert store.sweep() == [stale]
+    assert sorted(p.name for p in store.root.iterdir()) == [kept.name]

@@ -1,0 +1,51 @@
+"""Ending a Parsl DataFlowKernel without hanging when the run was interrupted.
+
+Ctrl-C reaches the whole process group: Parsl's HTEX interchange and worker pool die of the
+same SIGINT, and ``dfk.cleanup()`` then waits for executors that will never answer (the CLI
+hung for minutes). After an interrupt the cleanup therefore runs in a daemon thread for at
+most ``grace`` seconds; whatever is still alive afterwards is terminated by the CLI
+(:func:`xaas_parsl.cli.signals.reap_children`). A normal end, or an ordinary exception, keeps
+Parsl's full orderly cleanup.
+
+The interchange and the local worker pool are started while SIGINT is ignored
+(:func:`load_dfk`): an ignored signal stays ignored across ``exec``, so Ctrl-C no longer kills
+them mid-poll with a traceback on the terminal; they end through the (bounded) cleanup or the
+CLI's reaping instead.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from typing import Any
+
+GRACE_S = 5.0
+
+
+def cleanup_dfk(dfk: Any, grace: float = GRACE_S) -> None:
+    """``dfk.cleanup()`` and ``parsl.clear()``; bounded by ``grace`` seconds when called while
+    a ``KeyboardInterrupt`` (or SIGTERM, see cli/signals.py) propagates, e.g. in ``finally``."""
+    import parsl
+
+    in_flight = sys.exc_info()[1]
+    if isinstance(in_flight, KeyboardInterrupt | SystemExit):
+        worker = threading.Thread(target=dfk.cleanup, name="xaas-dfk-cleanup", daemon=True)
+        worker.start()
+        worker.join(grace)
+    else:
+        dfk.cleanup()
+    parsl.clear()
+
+
+def load_dfk(config: Any) -> Any:
+    """``parsl.load(config)`` with SIGINT ignored in the processes it starts (see above)."""
+    import parsl
+
+    if threading.current_thread() is not threading.main_thread():
+        return parsl.load(config)
+    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return parsl.load(config)
+    finally:
+        signal.signal(signal.SIGINT, old)
