@@ -41,3 +41,10 @@ def alps() -> str:
     """The cluster, emulating Alps; the site name."""
     use_site("alps")
     return "alps"
+
+
+# The Snakemake tests' fixtures (profiles installed into a private XDG_CONFIG_HOME, a shared
+# build directory, a user environment without XAAS_*/SLURM_* variables).
+from tests.snakemake.conftest import builds, env, xdg  # noqa: E402
+
+__all__ = ["alps", "builds", "env", "xdg"]

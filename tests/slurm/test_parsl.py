@@ -17,7 +17,7 @@ import pytest
 from parsl.app.app import python_app
 from parsl.executors import HighThroughputExecutor
 
-from tests.slurm.cluster import ACCOUNT, job_record, slurm, wait_until
+from tests.slurm.cluster import ACCOUNT, job_record, slurm, spank_records, wait_until
 from xaas_parsl.sites import config
 
 
@@ -76,9 +76,13 @@ def test_blocks_on_two_nodes_run_this_interpreter_and_scale_in(loaded: Any) -> N
     assert {exe for _, exe in results} == {sys.executable}
     jobs = block_jobs(loaded)
     assert len(jobs) == 2
-    for job in jobs:
-        record = job_record(job, ("Partition", "Account", "NodeList"))
+    for job in jobs:   # the generated config, unchanged, reached Slurm as Alps expects
+        record = job_record(job, ("Partition", "Account", "AllocTRES", "Timelimit"))
         assert (record["Partition"], record["Account"]) == ("normal", ACCOUNT)
+        assert "gres/gpu=4" in record["AllocTRES"] and record["Timelimit"] == "00:30:00"
+        spank = spank_records(job)
+        assert spank and {(r["uenv"], r["view"]) for r in spank} == {
+            ("prgenv-gnu/24.11:v1", "default")}
     # idle: both blocks are cancelled by the strategy (min_blocks=0)
     wait_until("blocks scaled in", lambda: not slurm("squeue", "-h", "-j", ",".join(jobs)).strip(),
                timeout=60)
