@@ -12,6 +12,7 @@ APT_PACKAGES=(
   rabbitmq-server redis-server
   podman squashfs-tools
   docker.io debootstrap
+  slurmctld slurmd slurmdbd slurm-client munge mariadb-server libslurm-dev iproute2
 )
 
 missing=()
@@ -43,6 +44,13 @@ fi
 if docker version >/dev/null 2>&1; then
   .venv/bin/xaas images bootstrap \
     || echo "setup: base images not built; the main job will run natively and say so" >&2
+fi
+
+# A Slurm cluster in a box emulating Alps (docs/slurm.md) for tests/slurm: idempotent, ~15 s.
+if [[ $(id -u) -eq 0 ]]; then
+  ./scripts/start-slurm.sh --site alps
+else
+  echo "setup: not root; start the Slurm cluster with: sudo scripts/start-slurm.sh" >&2
 fi
 
 # ASL checkers and emulator for the flow translation tests (tools/asl: asl-validator,

@@ -43,8 +43,10 @@ from xaas_parsl.sites.facts import (
 # The interchange runs where the driver runs: start it with the driver's own interpreter, so a
 # virtual environment works without being activated (Parsl's default needs it on PATH).
 INTERCHANGE_CMD = [sys.executable, "-m", "parsl.executors.high_throughput.interchange"]
-# Local workers likewise; on clusters the worker command comes from the site's worker_init PATH.
-LOCAL_WORKER_CMD = DEFAULT_LAUNCH_CMD.replace(
+# Workers likewise, locally and on compute nodes: the node runs the driver's own environment
+# (shared file system), not whichever process_worker_pool.py the node's PATH finds first, whose
+# Parsl version may differ from the interchange's.
+WORKER_CMD = DEFAULT_LAUNCH_CMD.replace(
     "process_worker_pool.py",
     f"{sys.executable} -m parsl.executors.high_throughput.process_worker_pool",
 )
@@ -209,12 +211,11 @@ def config(
         extra_worker_init=worker_init_extra,
     )
     accelerators = node.accelerators if facts.gpu_binding != "none" else []
-    launch_cmd = LOCAL_WORKER_CMD if facts.scheduler == "local" else None
     if facts.executor == "mpi":
         compute: HighThroughputExecutor = MPIExecutor(
             label="compute", provider=provider, max_workers_per_block=1,
             mpi_launcher="srun" if facts.launcher == "srun" else "mpiexec",
-            launch_cmd=launch_cmd,
+            launch_cmd=WORKER_CMD,
             # MPIExecutor annotates this as str but hands it to HTEX, which wants a sequence.
             interchange_launch_cmd=INTERCHANGE_CMD,  # type: ignore[arg-type]
             encrypted=encrypted,
@@ -227,7 +228,7 @@ def config(
             label="compute", provider=provider, max_workers_per_node=workers,
             available_accelerators=accelerators, cpu_affinity="none",
             heartbeat_period=15, heartbeat_threshold=120, poll_period=10,
-            launch_cmd=launch_cmd, interchange_launch_cmd=INTERCHANGE_CMD,
+            launch_cmd=WORKER_CMD, interchange_launch_cmd=INTERCHANGE_CMD,
             encrypted=encrypted,
         )
     return Config(
