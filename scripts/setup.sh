@@ -12,6 +12,8 @@ APT_PACKAGES=(
   rabbitmq-server redis-server
   podman squashfs-tools
   docker.io debootstrap
+  crossbuild-essential-arm64 libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+  libgomp1-arm64-cross qemu-user-static mmdebstrap
 )
 
 missing=()
@@ -28,6 +30,11 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get install -y ${APT_PACKAGES[*]}" >&2
     exit 1
   fi
+fi
+
+# The arm64 LLVM OpenMP runtime in the aarch64 cross sysroot (aarch64 IR bundles, OpenMP builds).
+if [[ $(id -u) -eq 0 ]]; then
+  ./scripts/arm64-openmp.sh
 fi
 
 PYTHON=${PYTHON:-python3}
