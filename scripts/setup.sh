@@ -13,7 +13,7 @@ APT_PACKAGES=(
   podman squashfs-tools
   docker.io debootstrap
   crossbuild-essential-arm64 libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
-  libgomp1-arm64-cross qemu-user-static mmdebstrap
+  libgomp1-arm64-cross qemu-user-static mmdebstrap arch-test
 )
 
 missing=()
@@ -33,8 +33,10 @@ if ((${#missing[@]})); then
 fi
 
 # The arm64 LLVM OpenMP runtime in the aarch64 cross sysroot (aarch64 IR bundles, OpenMP builds).
+# qemu-aarch64 registered with binfmt_misc (no systemd here): arm64 images and containers.
 if [[ $(id -u) -eq 0 ]]; then
   ./scripts/arm64-openmp.sh
+  ./scripts/binfmt-qemu.sh || echo "setup: binfmt_misc not available; arm64 images cannot be built" >&2
 fi
 
 PYTHON=${PYTHON:-python3}
