@@ -214,3 +214,18 @@ def test_family_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     arm = _fake_bundle(tmp_path / "arm", "aarch64")
     with pytest.raises(InputError, match="bundle is aarch64, this machine x86_64"):
         choose_config(arm, None)
+
+
+def test_node_file_formats(tmp_path: Path) -> None:
+    from xaas_parsl.discovery.load import load_node
+
+    x86 = tmp_path / "x86-cpuinfo.txt"
+    x86.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 85\n"
+                   "stepping\t: 4\nflags\t\t: fpu sse2 avx avx2 avx512f\n")
+    assert load_node(x86).cpu.architecture == "x86_64"
+    odd = tmp_path / "odd.txt"
+    odd.write_text("processor\t: 0\nsomething\t: else\n")
+    with pytest.raises(InputError, match="architecture unknown"):
+        load_node(odd)
+    with pytest.raises(InputError, match="(?i)no such file"):
+        load_node(tmp_path / "missing.json")
