@@ -227,5 +227,5 @@ def test_node_file_formats(tmp_path: Path) -> None:
     odd.write_text("processor\t: 0\nsomething\t: else\n")
     with pytest.raises(InputError, match="architecture unknown"):
         load_node(odd)
-    with pytest.raises(InputError, match="(?i)no such file"):
+    with pytest.raises(InputError, match=r"(?i)no such file"):
         load_node(tmp_path / "missing.json")
