@@ -13,6 +13,8 @@ APT_PACKAGES=(
   podman squashfs-tools
   docker.io debootstrap
   slurmctld slurmd slurmdbd slurm-client munge mariadb-server libslurm-dev iproute2
+  crossbuild-essential-arm64 libc6-dev-arm64-cross libstdc++-12-dev-arm64-cross
+  libgomp1-arm64-cross qemu-user-static mmdebstrap arch-test
 )
 
 missing=()
@@ -29,6 +31,13 @@ if ((${#missing[@]})); then
     echo "  sudo apt-get install -y ${APT_PACKAGES[*]}" >&2
     exit 1
   fi
+fi
+
+# The arm64 LLVM OpenMP runtime in the aarch64 cross sysroot (aarch64 IR bundles, OpenMP builds).
+# qemu-aarch64 registered with binfmt_misc (no systemd here): arm64 images and containers.
+if [[ $(id -u) -eq 0 ]]; then
+  ./scripts/arm64-openmp.sh
+  ./scripts/binfmt-qemu.sh || echo "setup: binfmt_misc not available; arm64 images cannot be built" >&2
 fi
 
 PYTHON=${PYTHON:-python3}

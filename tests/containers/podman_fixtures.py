@@ -21,14 +21,12 @@ HELLO_C = Path(__file__).with_name("hello.c")
 IMAGE = "localhost/xaas-hello:test"
 
 
-@pytest.fixture(scope="session")
-def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
-    if shutil.which("gcc") is None:
-        infra_missing("gcc is not installed")
+def _rootfs(tmp_path_factory: pytest.TempPathFactory, gcc: str) -> Path:
+    if shutil.which(gcc) is None:
+        infra_missing(f"{gcc} is not installed")  # setup installs gcc and the arm64 cross gcc
     work = tmp_path_factory.mktemp("rootfs")
     binary = work / "hello"
-    proc = subprocess.run(["gcc", "-static", "-Os", "-o", str(binary), str(HELLO_C)],
+    proc = subprocess.run([gcc, "-static", "-Os", "-o", str(binary), str(HELLO_C)],
                           capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         infra_missing(f"static linking is not possible here: {proc.stderr.strip()[-200:]}")
@@ -40,6 +38,18 @@ def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
             tar.addfile(info)
         tar.add(binary, arcname="bin/hello")
     return tarball
+
+
+@pytest.fixture(scope="session")
+def hello_rootfs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A root file system tar holding only ``/bin/hello`` (static) and empty dirs."""
+    return _rootfs(tmp_path_factory, "gcc")
+
+
+@pytest.fixture(scope="session")
+def hello_rootfs_arm64(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same for aarch64 (Debian's cross gcc, static: runs under qemu-aarch64)."""
+    return _rootfs(tmp_path_factory, "aarch64-linux-gnu-gcc")
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +78,12 @@ def hello_image(podman: PodmanRuntime, hello_rootfs: Path) -> str:
             raise
         pytest.skip(f"rootless podman cannot import here: {exc}")
     return IMAGE
+
+
+@pytest.fixture(scope="session")
+def hello_image_arm64(podman: PodmanRuntime, hello_rootfs_arm64: Path) -> str:
+    """``localhost/xaas-hello:test-aarch64``: the arm64 image (its Architecture field is
+    ``arm64``), as sites with GH200 nodes (Alps) need."""
+    ref = IMAGE + "-aarch64"
+    podman.import_rootfs(hello_rootfs_arm64, ref, changes=['CMD ["/bin/hello"]'], arch="arm64")
+    return ref

@@ -28,6 +28,7 @@ from xaas_parsl.sites.facts import load_site
 
 pytest_plugins = ["tests.containers.podman_fixtures"]
 
+GOLDEN = Path(__file__).with_name("golden")
 needs_squashfs = needs_infra(shutil.which("mksquashfs") is None,
                              "squashfs-tools is not installed")
 
@@ -78,14 +79,19 @@ def test_apptainer_export_writes_a_def_that_bootstraps_from_the_archive(
 
 @needs_squashfs
 @pytest.mark.parametrize("target", ["edf", "enroot"])
-def test_squashfs_exports_hold_the_flattened_image(podman: PodmanRuntime, hello_image: str,
-                                                   hello_rootfs: Path, tmp_path: Path,
-                                                   target: str) -> None:
+def test_squashfs_exports_hold_the_flattened_image(podman: PodmanRuntime, tmp_path: Path,
+                                                   target: str,
+                                                   request: pytest.FixtureRequest) -> None:
+    # Alps' nodes are GH200 (aarch64): its EDF export takes the arm64 image
+    arm = target == "edf"
+    hello_image = request.getfixturevalue("hello_image_arm64" if arm else "hello_image")
+    hello_rootfs = request.getfixturevalue("hello_rootfs_arm64" if arm else "hello_rootfs")
+    stem = file_stem(hello_image)
     out = tmp_path / target
     result = export_image(hello_image, target, out, podman.save_archive,
                           site=load_site("alps") if target == "edf" else None,
                           site_dir="/capstor/scratch/x")
-    sqsh = out / "xaas-hello_test.sqsh"
+    sqsh = out / f"{stem}.sqsh"
     assert sqsh.read_bytes()[:4] == b"hsqs"  # squashfs magic
     unpacked = tmp_path / "unpacked"
     subprocess.run(["unsquashfs", "-no-progress", "-d", str(unpacked), str(sqsh)],
@@ -94,19 +100,36 @@ def test_squashfs_exports_hold_the_flattened_image(podman: PodmanRuntime, hello_
         original = tar.extractfile("bin/hello").read()  # type: ignore[union-attr]
     assert (unpacked / "bin" / "hello").read_bytes() == original
     assert sorted(p.name for p in unpacked.iterdir()) == ["bin", "data", "tmp"]
-    assert not (out / "xaas-hello_test.tar").exists()  # only what the tool imports ships
+    assert not (out / f"{stem}.tar").exists()  # only what the tool imports ships
     if target == "edf":
-        edf = tomllib.loads((out / "xaas-hello_test.toml").read_text())
-        assert edf["image"] == "/capstor/scratch/x/xaas-hello_test.sqsh"
+        text = (out / f"{stem}.toml").read_text()
+        assert text == (GOLDEN / "alps" / "hello-aarch64.toml").read_text()  # golden EDF
+        edf = tomllib.loads(text)
+        assert edf["image"] == "/capstor/scratch/x/xaas-hello_test-aarch64.sqsh"
         assert edf["annotations"]["com"]["hooks"]["aws_ofi_nccl"]["variant"] == "cuda12"
         assert result.commands == [
             "srun --ntasks=1 --gpus-per-node=4 "
-            "--environment=/capstor/scratch/x/xaas-hello_test.toml /bin/hello"]
+            "--environment=/capstor/scratch/x/xaas-hello_test-aarch64.toml /bin/hello"]
+        assert "ARM aarch64" in subprocess.run(["file", "-b", str(unpacked / "bin" / "hello")],
+                                               capture_output=True, text=True).stdout
     else:
         assert result.commands[0] == ("enroot create --name xaas-hello_test "
                                       "/capstor/scratch/x/xaas-hello_test.sqsh")
         assert result.commands[2] == ("srun --container-image=/capstor/scratch/x/"
                                       "xaas-hello_test.sqsh /bin/hello")
+
+
+def test_site_refuses_an_image_of_another_architecture(podman: PodmanRuntime, hello_image: str,
+                                                       tmp_path: Path) -> None:
+    """An amd64 image for Alps' aarch64 nodes: one line, exit 1, nothing written."""
+    podman_root = Path(podman.root or "").parent
+    out = tmp_path / "to-alps"
+    result = CliRunner().invoke(export_cmd, [hello_image, "--for", "edf", "--site", "alps",
+                                             "-o", str(out), "--engine", "podman",
+                                             "--podman-root", str(podman_root)])
+    assert isinstance(result.exception, InputError)
+    assert "the image is amd64 (x86_64), alps nodes are aarch64" in str(result.exception)
+    assert not out.exists() and list(tmp_path.iterdir()) == []
 
 
 def test_cli_export_with_podman_and_bad_input(podman: PodmanRuntime, hello_image: str,

@@ -98,11 +98,16 @@ def cmake_build(
 
 
 def run_app_tests(app: AppDescriptor, prefix: Path, timeout: float = 300) -> list[TestResult]:
-    """Run every test of ``app`` from ``prefix/bin``; a test passes on exit 0 and ``expect``."""
+    """Run every test of ``app`` from ``prefix/bin``; a test passes on exit 0 and ``expect``.
+    Executables of another ISA family run under user-mode emulation (``qemu-aarch64-static
+    -L /usr/aarch64-linux-gnu``), chosen from the executable's own ELF header."""
+    from xaas_parsl.ir.cross import emulator_for  # here: xaas_parsl.ir imports this module
+
     results = []
     for test in app.tests:
         exe = prefix / "bin" / test.command[0]
-        argv = [str(exe), *test.command[1:]]
+        # another ISA family's executable (an aarch64 deployment on x86-64) runs under qemu-user
+        argv = [*emulator_for(exe), str(exe), *test.command[1:]]
         if test.mpi_ranks:
             argv = [_require("mpiexec"), "-n", str(test.mpi_ranks), *argv]
         start = time.perf_counter()

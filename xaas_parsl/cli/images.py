@@ -19,12 +19,15 @@ def images_group() -> None:
 @click.option("--mirror", default=None,
               help="Debian mirror URL (default: the one in /etc/apt/sources.list.d).")
 @click.option("--force", is_flag=True, help="Run debootstrap again even if cached.")
+@click.option("--arch", default=None, metavar="ARCH",
+              help="ISA family: this machine's (default) or aarch64/arm64 (the runtime image "
+                   "only, made with mmdebstrap under qemu-user; see scripts/binfmt-qemu.sh).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
-def bootstrap_cmd(mirror: str | None, force: bool, as_json: bool) -> None:
+def bootstrap_cmd(mirror: str | None, force: bool, arch: str | None, as_json: bool) -> None:
     """Build (or reuse) the toolchain and runtime base images in the Docker engine."""
     with Console(stderr=True).status("Bootstrapping the base images (debootstrap from the "
                                      "Debian mirror: minutes the first time, cached after)…"):
-        done = bootstrap(mirror, force)
+        done = bootstrap(mirror, force, arch)
     if as_json:
         emit_json(done, None)
         return

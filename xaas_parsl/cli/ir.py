@@ -9,6 +9,7 @@ import click
 from xaas_parsl.cli.output import emit_json, writable_dir
 from xaas_parsl.descriptor.app import load_app
 from xaas_parsl.ir.build import build_bundle, explain
+from xaas_parsl.ir.cross import family, is_cross
 from xaas_parsl.ir.deploy import deploy
 
 
@@ -25,13 +26,19 @@ def ir_group() -> None:
               callback=writable_dir, default=None,
               help="Bundle directory (default: ./<app>-ir-bundle).")
 @click.option("-j", "--jobs", default=2, show_default=True, help="Parallel clang jobs.")
+@click.option("--arch", default=None, metavar="ARCH",
+              help="ISA family of the bundle: x86_64 or aarch64 (arm64), cross-built when it "
+                   "is not this machine's (default: this machine's).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def build_cmd(app_file: Path, configs: str | None, out: Path | None, jobs: int,
-              as_json: bool) -> None:
-    """Configure every configuration of APP_FILE with clang-19 and emit deduplicated IR."""
+              arch: str | None, as_json: bool) -> None:
+    """Configure every configuration of APP_FILE with clang-19 and emit deduplicated IR
+    (one bundle per ISA family)."""
+    fam = family(arch)
     app = load_app(app_file)
     names = [c.strip() for c in configs.split(",") if c.strip()] if configs else None
-    summary = build_bundle(app, out or Path(f"{app.name}-ir-bundle"), names, jobs)
+    default = f"{app.name}-ir-bundle" if not is_cross(fam) else f"{app.name}-{fam.arch}-ir-bundle"
+    summary = build_bundle(app, out or Path(default), names, jobs, arch=fam.arch)
     if as_json:
         emit_json(summary, None)
     else:
@@ -57,16 +64,23 @@ def explain_cmd(bundle: Path, file: str) -> None:
 @click.argument("bundle", type=click.Path(path_type=Path))
 @click.option("--config", default=None, help="Configuration name (default: intersection).")
 @click.option("--target", type=click.Path(path_type=Path), default=None,
-              help="System JSON to choose for (default: discover this machine).")
+              help="The node: system JSON or its /proc/cpuinfo (default: this machine).")
 @click.option("--install-dir", type=click.Path(path_type=Path), default=None)
+@click.option("--cpu", default=None, metavar="CPU",
+              help="Tune the lowering for CPU (archspec name: neoverse-v2, armv8.2-a, ...), "
+                   "'node' (the --target node's CPU, the default with --target) or 'baseline' "
+                   "(the ISA family's baseline, the default without).")
 @click.option("-j", "--jobs", default=2, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def deploy_cmd(bundle: Path, config: str | None, target: Path | None,
-               install_dir: Path | None, jobs: int, as_json: bool) -> None:
-    """Re-target, lower, link and install one configuration of BUNDLE."""
-    result = deploy(bundle, config, target, install_dir, jobs)
+               install_dir: Path | None, cpu: str | None, jobs: int, as_json: bool) -> None:
+    """Re-target, lower, link and install one configuration of BUNDLE. --target (a node's
+    system file or recorded /proc/cpuinfo) is checked against the bundle's ISA family; without
+    it nothing is checked (an aarch64 bundle is cross-lowered on an x86-64 host)."""
+    result = deploy(bundle, config, target, install_dir, jobs, cpu=cpu)
     if as_json:
         emit_json(result, None)
     else:
-        click.echo(f"{result['config']}: {result['lowered']} units lowered, installed in "
-                   f"{result['install_dir']}")
+        tuned = f" for {result['cpu']}" if result["cpu"] else ""
+        click.echo(f"{result['config']} ({result['arch']}{tuned}): {result['lowered']} units "
+                   f"lowered, installed in {result['install_dir']}")

@@ -28,6 +28,7 @@ from xaas_parsl.containers.runtime.base import GpuRequest, RunSpec
 from xaas_parsl.containers.runtime.cscs_ce import ContainerEngineRuntime
 from xaas_parsl.containers.runtime.launch import SiteShape
 from xaas_parsl.containers.runtime.sarus import SarusRuntime, loaded_name
+from xaas_parsl.discovery.cpu import normalise_arch
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.sites.facts import SiteFacts
 
@@ -98,12 +99,18 @@ def export_image(image: str, target: str, out_dir: Path, save: ArchiveSaver, *,
     remote = site_dir or str(out_dir.resolve())
     if not remote.startswith("/"):
         raise InputError(f"--site-dir must be an absolute path, got {remote!r}")
+    if site is not None:  # before the (slow) save: the engine knows the image's architecture
+        known = image_architecture(save, image)
+        if known is not None:
+            check_architecture(image, known, site, node_type)
     stem = file_stem(image)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
         archive = save(image, staging / f"{stem}.tar")
         config = read_archive(archive)
+        if site is not None:
+            check_architecture(image, config.architecture, site, node_type)
         cmd = tuple(command) or config.command
         if not cmd:
             raise InputError("the image has no entrypoint/cmd; give the command to run", image)
@@ -147,6 +154,40 @@ def export_image(image: str, target: str, out_dir: Path, save: ArchiveSaver, *,
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return result
+
+
+def check_architecture(image: str, architecture: str | None, site: SiteFacts,
+                       node_type: str | None) -> None:
+    """Refuse an image whose own ``Architecture`` field (the image configuration's, what
+    ``docker inspect`` shows; never a tag or label) is not the site nodes' ISA family."""
+    node = site.node_type(node_type)
+    wanted = normalise_arch(node.architecture)
+    found = normalise_arch(architecture) if architecture else None
+    if found != wanted:
+        where = f"{site.name}" + (f" ({node_type})" if node_type else "")
+        raise InputError(f"the image is {architecture or 'of unknown architecture'} "
+                         f"({found or '?'}), {where} nodes are {wanted}: build or bootstrap "
+                         f"the image for {wanted}", image)
+
+
+def image_architecture(save: ArchiveSaver, image: str) -> str | None:
+    """The image's own ``Architecture`` field from the engine that will save it (``docker
+    inspect`` / ``podman image inspect``); ``None`` for another saver (the archive's
+    configuration is checked after saving instead)."""
+    from xaas_parsl.containers.runtime.podman import PodmanRuntime
+
+    owner = getattr(save, "__self__", None)
+    if isinstance(owner, PodmanRuntime):
+        return str(owner.inspect_image(image).get("Architecture") or "") or None
+    if save is docker_save:
+        from xaas_parsl.containers.engine import connect, get_image
+
+        client = connect()
+        try:
+            return str(get_image(client, image).attrs.get("Architecture") or "") or None
+        finally:
+            client.close()
+    return None
 
 
 def _sha256(path: Path) -> str:

@@ -8,11 +8,21 @@ list): the root file system is cached as a tarball named after the key, and the 
 carries it (``xaas/toolchain:bookworm-<key>``), so a second bootstrap neither runs debootstrap
 nor imports anything. Downloaded ``.deb`` files are cached too (``debootstrap --cache-dir``),
 one cache per image because both debootstraps run concurrently.
+
+``--arch aarch64`` makes the arm64 runtime image on an x86-64 host: ``mmdebstrap --arch=arm64``
+runs the packages' maintainer scripts under qemu-aarch64 (``scripts/binfmt-qemu.sh`` registers
+it with binfmt_misc), and the image is created with the builder's ``--platform linux/arm64``,
+because ``docker import --platform`` of Docker 20.10 leaves the Architecture field ``amd64``.
+The compiler stays on the host (clang cross-compiles: see docs/alps-aarch64.md), so only the
+runtime image exists per foreign family. Key, tag (``xaas/runtime:bookworm-aarch64-<key>``)
+and the ``org.xaas.arch`` label carry the architecture; x86-64 keys and tags are those images
+had before architectures existed, so no existing image is rebuilt.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
@@ -24,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from xaas_parsl.containers import labels as L
 from xaas_parsl.containers.engine import connect, has_image
+from xaas_parsl.discovery.cpu import normalise_arch
 from xaas_parsl.discovery.runner import default_cache_dir
 from xaas_parsl.errors import InputError, ToolError
 
@@ -45,6 +56,9 @@ TOOLCHAIN_NAME = "clang-19 19.1.7 (Debian bookworm)"
 TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale",
         "var/cache/apt/archives", "var/lib/apt/lists", "var/log")
 PATH_ENV = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:/usr/lib/llvm-19/bin"
+#: ISA family -> Debian/OCI architecture name.
+OCI_ARCH = {"x86_64": "amd64", "aarch64": "arm64"}
+BINFMT = Path("/proc/sys/fs/binfmt_misc")
 
 
 @dataclass(frozen=True)
@@ -55,17 +69,28 @@ class BaseImage:
     packages: tuple[str, ...]
     mirror: str
     suite: str = SUITE
+    arch: str = "x86_64"  # ISA family (normalised name)
 
     @property
     def key(self) -> str:
-        """12 hex digits identifying the content (suite, mirror, variant, packages)."""
-        return L.content_hash({"suite": self.suite, "mirror": self.mirror, "variant": VARIANT,
-                               "packages": sorted(self.packages), "v": KEY_VERSION})[:12]
+        """12 hex digits identifying the content (suite, mirror, variant, packages, arch)."""
+        parts: dict[str, Any] = {"suite": self.suite, "mirror": self.mirror, "variant": VARIANT,
+                                 "packages": sorted(self.packages), "v": KEY_VERSION}
+        if self.arch != "x86_64":  # x86-64 keys predate the field: existing images stay valid
+            parts["arch"] = self.arch
+        return L.content_hash(parts)[:12]
 
     @property
     def ref(self) -> str:
-        """The image tag: ``xaas/<kind>:<suite>-<key>``."""
-        return f"xaas/{self.kind}:{self.suite}-{self.key}"
+        """The image tag: ``xaas/<kind>:<suite>-<key>`` (x86-64), else
+        ``xaas/<kind>:<suite>-<arch>-<key>``."""
+        arch = "" if self.arch == "x86_64" else f"{self.arch}-"
+        return f"xaas/{self.kind}:{self.suite}-{arch}{self.key}"
+
+    @property
+    def platform(self) -> str:
+        """The OCI platform (``linux/arm64``): what the image's Architecture field says."""
+        return f"linux/{OCI_ARCH.get(self.arch, self.arch)}"
 
 
 def debian_mirror(sources_dir: Path = SOURCES_DIR) -> str:
@@ -110,11 +135,20 @@ def mirror_from_text(text: str, deb822: bool) -> str | None:
     return None
 
 
-def base_images(mirror: str | None = None) -> dict[str, BaseImage]:
-    """The toolchain and runtime base images for ``mirror`` (default: this machine's)."""
+def base_images(mirror: str | None = None, arch: str | None = None) -> dict[str, BaseImage]:
+    """The toolchain and runtime base images for ``mirror`` (default: this machine's) and ISA
+    family ``arch`` (default: this machine's; another family has only a runtime image)."""
     mirror = mirror or debian_mirror()
-    return {"toolchain": BaseImage("toolchain", TOOLCHAIN_PACKAGES, mirror),
-            "runtime": BaseImage("runtime", RUNTIME_PACKAGES, mirror)}
+    host = normalise_arch(platform.machine())
+    family = normalise_arch(arch) if arch else host
+    if family not in OCI_ARCH:
+        raise InputError(f"unknown architecture {arch!r} (known: {', '.join(OCI_ARCH)}; "
+                         "arm64 = aarch64)")
+    runtime = BaseImage("runtime", RUNTIME_PACKAGES, mirror, arch=family)
+    if family != host:
+        return {"runtime": runtime}
+    return {"toolchain": BaseImage("toolchain", TOOLCHAIN_PACKAGES, mirror, arch=family),
+            "runtime": runtime}
 
 
 def cache_dir() -> Path:
@@ -137,6 +171,31 @@ def debootstrap_argv(image: BaseImage, root: Path, debs: Path) -> list[str]:
             f"--include={','.join(image.packages)}", image.suite, str(root), image.mirror]
 
 
+def mmdebstrap_argv(image: BaseImage, root: Path) -> list[str]:
+    """The mmdebstrap command line of a foreign-architecture image (qemu via binfmt_misc)."""
+    exe = shutil.which("mmdebstrap")
+    if exe is None:
+        raise ToolError("mmdebstrap not found: apt-get install mmdebstrap arch-test "
+                        "qemu-user-static")
+    return [exe, f"--variant={VARIANT}", f"--arch={OCI_ARCH[image.arch]}",
+            f"--include={','.join(image.packages)}", image.suite, str(root), image.mirror]
+
+
+def require_binfmt(arch: str) -> None:
+    """A ``ToolError`` unless the kernel runs ``arch`` executables through qemu-user."""
+    if not (BINFMT / f"qemu-{arch}").is_file():
+        raise ToolError(f"binfmt_misc has no qemu-{arch} handler: run scripts/binfmt-qemu.sh "
+                        "as root (it mounts binfmt_misc and registers qemu-user-static)")
+
+
+def bootstrap_argv(image: BaseImage, root: Path, debs: Path) -> list[str]:
+    """debootstrap for this host's family, mmdebstrap (emulated) for another."""
+    if image.arch == normalise_arch(platform.machine()):
+        return debootstrap_argv(image, root, debs)
+    require_binfmt(image.arch)
+    return mmdebstrap_argv(image, root)
+
+
 def make_tarball(image: BaseImage) -> tuple[Path, float]:
     """Debootstrap ``image`` into a temporary root, trim it, tar it into the cache.
 
@@ -155,7 +214,7 @@ def make_tarball(image: BaseImage) -> tuple[Path, float]:
         root = Path(tmp) / "root"
         log = out.parent / f"{image.kind}-{image.key}.debootstrap.log"
         with log.open("w", encoding="utf-8") as handle:
-            proc = subprocess.run(["nice", "-n", "10", *debootstrap_argv(image, root, debs)],
+            proc = subprocess.run(["nice", "-n", "10", *bootstrap_argv(image, root, debs)],
                                   stdout=handle, stderr=subprocess.STDOUT, check=False)
         if proc.returncode != 0:
             tail = log.read_text("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
@@ -177,22 +236,44 @@ def import_tarball(client: docker.DockerClient, image: BaseImage, path: Path) ->
     """Import a rootfs tarball as ``image.ref`` with its labels and ``PATH``."""
     repo, _, tag = image.ref.rpartition(":")
     changes = [f"ENV PATH={PATH_ENV}", "ENV LANG=C.UTF-8", 'CMD ["/bin/sh"]',
-               f"LABEL {L.KIND}={image.kind} {L.BASE_KEY}={image.key}"]
+               f"LABEL {L.KIND}={image.kind} {L.BASE_KEY}={image.key} {L.ARCH}={image.arch}"]
     if image.kind == "toolchain":
         changes.append(f'LABEL {L.TOOLCHAIN}="{TOOLCHAIN_NAME}"')
-    client.api.import_image_from_file(str(path), repository=repo, tag=tag, changes=changes)
+    if image.arch == normalise_arch(platform.machine()):
+        client.api.import_image_from_file(str(path), repository=repo, tag=tag, changes=changes)
+    else:
+        build_foreign(client, image, path, changes)
     if not has_image(client, image.ref):
         raise ToolError(f"importing {path.name} did not produce {image.ref}")
 
 
-def bootstrap(mirror: str | None = None, force: bool = False) -> list[dict[str, Any]]:
+def build_foreign(client: docker.DockerClient, image: BaseImage, path: Path,
+                  changes: list[str]) -> None:
+    """Create ``image.ref`` from a rootfs tarball with the classic builder's ``--platform``
+    (``FROM scratch`` + ``ADD``), which sets the Architecture field; the context holds a hard
+    link of the cached tarball, not a copy."""
+    with tempfile.TemporaryDirectory(prefix="xaas-ctx-", dir=path.parent) as tmp:
+        ctx = Path(tmp)
+        os.link(path, ctx / "rootfs.tar")
+        (ctx / "Dockerfile").write_text("\n".join(["FROM scratch", "ADD rootfs.tar /",
+                                                   *changes]) + "\n", encoding="utf-8")
+        try:
+            client.images.build(path=str(ctx), tag=image.ref, platform=image.platform,
+                                rm=True, forcerm=True)
+        except Exception as exc:  # docker.errors.BuildError / APIError: one line
+            raise ToolError(f"creating {image.ref} ({image.platform}) failed: "
+                            f"{str(exc).splitlines()[0][:300]}") from None
+
+
+def bootstrap(mirror: str | None = None, force: bool = False,
+              arch: str | None = None) -> list[dict[str, Any]]:
     """Make sure both base images are in the engine; per image what was done and how long.
 
     ``action`` is ``present`` (tag already in the engine), ``imported`` (cached tarball) or
     ``built`` (debootstrap ran). ``force`` rebuilds the tarball and re-imports.
     """
     client = connect()
-    images = list(base_images(mirror).values())
+    images = list(base_images(mirror, arch).values())
     start = time.perf_counter()
     missing = [i for i in images if force or not has_image(client, i.ref)]
     to_make = [i for i in missing if force or not tarball(i).is_file()]
@@ -208,7 +289,8 @@ def bootstrap(mirror: str | None = None, force: bool = False) -> list[dict[str, 
             action = "built" if image.kind in made else "imported"
             deboot = made[image.kind][1] if image.kind in made else 0.0
             import_tarball(client, image, tarball(image))
-        done.append({"image": image.ref, "kind": image.kind, "action": action,
+        done.append({"image": image.ref, "kind": image.kind, "arch": image.arch,
+                     "platform": image.platform, "action": action,
                      "packages": list(image.packages), "tarball": str(tarball(image)),
                      "debootstrap_s": round(deboot, 1),
                      "seconds": round(time.perf_counter() - start, 1)})

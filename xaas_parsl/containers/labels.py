@@ -35,6 +35,7 @@ CONFIGS = PREFIX + "configs"              # JSON list: configurations in an IR b
 TESTS = PREFIX + "tests"                  # JSON list: the app's tests {name, command, expect}
 BUNDLE = PREFIX + "ir.bundle"             # JSON: compile jobs, unique IRs, reduction
 XAAS_VERSION = PREFIX + "xaas.version"    # xaas-parsl version that wrote the image
+ARCH = PREFIX + "arch"                    # ISA family of the image's programs (aarch64, x86_64)
 
 _TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _REPO_BAD = re.compile(r"[^a-z0-9._-]")

@@ -16,12 +16,15 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from xaas_parsl.discovery.cpu import cpu_from_proc, parse_proc_cpuinfo
 from xaas_parsl.discovery.model import SCHEMA_VERSION, SystemInfo
 from xaas_parsl.discovery.upstream import from_upstream, to_upstream
 from xaas_parsl.errors import InputError
-from xaas_parsl.fileio import load_json, validate
+from xaas_parsl.fileio import load_json, read_text, validate
 
 NATIVE_FORMAT = "xaas-parsl-system"
+#: A /proc/cpuinfo of a 1000-core node is under 1 MiB.
+CPUINFO_BUDGET = 4 << 20
 
 _OBJECT_OF_OBJECTS = {"type": "object", "additionalProperties": {"type": "object"}}
 _DEVICE_LIST = {"type": "array", "items": {"type": "object"}}
@@ -134,6 +137,34 @@ def system_from_data(data: Any, path: str | Path) -> SystemInfo:
 def load_system(path: str | Path) -> SystemInfo:
     """Read a system description in the native or upstream format (detected from content)."""
     return system_from_data(load_json(path), path)
+
+
+def load_node(path: str | Path) -> SystemInfo:
+    """A node's description: a system file (either format), or a ``/proc/cpuinfo`` recorded on
+    the node (text, recognised by its ``processor`` lines), which describes only the CPU.
+    Its architecture comes from the text: ARM kernels write ``CPU implementer``, x86 kernels
+    ``vendor_id``."""
+    p = Path(path)
+    try:
+        with p.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError as exc:
+        raise InputError(exc.strerror or str(exc), p) from None
+    if head.lstrip()[:1] in (b"{", b"[") or b"processor" not in head:
+        return load_system(p)
+    if p.stat().st_size > CPUINFO_BUDGET:
+        raise InputError(f"larger than {CPUINFO_BUDGET >> 20} MiB: not a /proc/cpuinfo", p)
+    proc = parse_proc_cpuinfo(read_text(p))
+    if proc.get("CPU implementer"):
+        machine = "aarch64"
+    elif proc.get("vendor_id"):
+        machine = "x86_64"
+    else:
+        raise InputError("a /proc/cpuinfo without 'CPU implementer' or 'vendor_id': "
+                         "architecture unknown", p)
+    cpu = cpu_from_proc(proc, machine, sve_vector_bits=None, logical_cores=None)
+    return SystemInfo(cpu=cpu, source=f"cpuinfo:{p}",
+                      notes=("only the CPU is known (a /proc/cpuinfo)",))
 
 
 def dump_system(info: SystemInfo, fmt: Literal["xaas", "native"]) -> dict[str, Any]:

@@ -9,14 +9,12 @@ its IR hash, so a second build with nothing changed emits nothing.
 from __future__ import annotations
 
 import datetime as dt
-import platform
 from pathlib import Path
 from typing import Any
 
 from xaas_parsl.descriptor.app import AppDescriptor, Configuration
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
-from xaas_parsl.intersection.simd import normalise_arch
 from xaas_parsl.ir.bundle import (
     Unit,
     configure,
@@ -26,11 +24,12 @@ from xaas_parsl.ir.bundle import (
     read_units,
     select_configs,
 )
+from xaas_parsl.ir.cross import Family, family, is_cross, require_sysroot, write_toolchain
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
-from xaas_parsl.ir.tools import parallel, run_tool
-from xaas_parsl.safety import config_name, inside
+from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, run_tool
 from xaas_parsl.locks import locked_dir
+from xaas_parsl.safety import config_name, inside
 
 FAILED = "failed-without-tuning"
 
@@ -92,25 +91,42 @@ def _unit_entry(group: IrGroup, digest: str) -> dict[str, Any]:
             "reason": group.reason}
 
 
-def configure_all(app: AppDescriptor, out: Path, names: list[str] | None
-                  ) -> tuple[list[Configuration], list[Unit]]:
-    """Configure the chosen configurations into ``out/builds/<NAME>``; their compile units."""
-    configs = select_configs(app, normalise_arch(platform.machine()), names)
+def check_family(out: Path, fam: Family) -> None:
+    """Refuse to add one ISA family's IR to a bundle of another (IR bundles are per family)."""
+    meta = out / "bundle.json"
+    if meta.is_file():
+        arch = load_json(meta).get("arch")
+        if arch and arch != fam.arch:
+            raise InputError(f"this bundle holds {arch} IR; IR bundles are per ISA family: "
+                             f"build the {fam.arch} one into another directory (-o)", meta)
+
+
+def configure_all(app: AppDescriptor, out: Path, names: list[str] | None,
+                  fam: Family | None = None) -> tuple[list[Configuration], list[Unit]]:
+    """Configure the chosen configurations of family ``fam`` (default: this host's) into
+    ``out/builds/<NAME>``; their compile units."""
+    fam = fam or family(None)
+    check_family(out, fam)
+    configs = select_configs(app, fam.arch, names)
+    toolchain = None
+    if is_cross(fam):
+        require_sysroot(fam)
+        toolchain = write_toolchain(fam, out, CLANG, CLANGXX)
     units: list[Unit] = []
     for config in configs:
         tree = inside(out, f"builds/{config_name(config.name, app.path)}", "build tree")
-        configure(app, config, tree)
+        configure(app, config, tree, toolchain)
         units.extend(read_units(config.name, tree))
     return configs, units
 
 
 def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, jobs: int = 2,
-              quiet: bool = False) -> dict[str, Any]:
+              quiet: bool = False, arch: str | None = None) -> dict[str, Any]:
     """Configure and preprocess, decide the sharing, emit nothing: the figures of a bundle
     (``unique_irs`` = IR groups) for projects too large to emit here (GROMACS). A unit whose
     IR would not compile without its tuning flags is only found by emitting, so this can
     undercount IR files of such units; that is the only difference from ``build_bundle``."""
-    configs, units = configure_all(app, out.resolve(), names)
+    configs, units = configure_all(app, out.resolve(), names, family(arch))
     groups, native = plan(units, jobs, quiet)
     jobs_total = len(units)
     return {"compile_jobs": jobs_total, "unique_irs": len(groups), "native_jobs": len(native),
@@ -122,20 +138,22 @@ def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, job
 
 
 def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
-                 jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
-    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary.
+                 jobs: int = 2, quiet: bool = False, arch: str | None = None
+                 ) -> dict[str, Any]:
+    """Build (or bring up to date) the IR bundle of ``app``'s ISA family ``arch`` (default:
+    this host's; ``aarch64`` cross-builds here) in ``out``; returns the summary.
 
     The bundle directory is locked for the whole build (a second build into it is one error),
     and temporary IR files a killed build left in the store are removed first."""
     with locked_dir(out, "ir build"):
-        return _build_locked(app, out, names, jobs, quiet)
+        return _build_locked(app, out, names, jobs, quiet, arch)
 
 
 def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: int,
-                  quiet: bool) -> dict[str, Any]:
-    arch = normalise_arch(platform.machine())
-    configs, units = configure_all(app, out.resolve(), names)
+                  quiet: bool, arch: str | None) -> dict[str, Any]:
+    fam = family(arch)
     out = out.resolve()
+    configs, units = configure_all(app, out, names, fam)
     groups, native = plan(units, jobs, quiet)
     store = Store(out / "store")
     store.sweep()
@@ -157,13 +175,14 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
         cls = u.command.classes
         entry.update({"command": list(u.command.argv), "directory": u.command.directory,
                       "opt_level": cls.opt_level(), "tuning": list(cls.tuning),
-                      "fflags": list(cls.fflags)})
+                      "fflags": list(cls.fflags), "target": u.command.target})
         manifests[u.config]["units"].append(entry)
     for name, manifest in manifests.items():
         write_json(inside(out, f"configs/{config_name(name, app.path)}.json", "manifest"),
                    manifest)
+    triple = target_triple(fam)
     write_json(out / "bundle.json", {
-        "app": app.name, "app_descriptor": str(app.path), "arch": arch,
+        "app": app.name, "app_descriptor": str(app.path), "arch": fam.arch, "triple": triple,
         "configs": [c.name for c in configs],
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     unique = len({d for _, d, _ in emitted})
@@ -171,7 +190,15 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
     return {"compile_jobs": jobs_total, "unique_irs": unique, "native_jobs": len(native),
             "reduction": round(1 - (unique + len(native)) / jobs_total, 4) if jobs_total else 0.0,
             "emitted": sum(1 for _, _, fresh in emitted if fresh),
-            "bundle": str(out), "configs": [c.name for c in configs]}
+            "bundle": str(out), "configs": [c.name for c in configs], "arch": fam.arch,
+            "triple": triple}
+
+
+def target_triple(fam: Family) -> str:
+    """The triple clang writes into the family's IR (``aarch64-unknown-linux-gnu``)."""
+    argv = [CLANGXX, *([f"--target={fam.triple}"] if is_cross(fam) else []),
+            "-print-target-triple"]
+    return run_tool(argv, "clang -print-target-triple").strip()
 
 
 def explain(bundle: Path, file: str) -> list[dict[str, Any]]:

@@ -49,11 +49,15 @@ def select_configs(app: AppDescriptor, arch: str, names: list[str] | None) -> li
     return [known[n] for n in names]
 
 
-def configure(app: AppDescriptor, config: Configuration, build_dir: Path) -> None:
+def configure(app: AppDescriptor, config: Configuration, build_dir: Path,
+              toolchain: Path | None = None) -> None:
     """CMake-configure one configuration with clang-19 (skipped when already configured with
-    the same arguments, so a second ``ir build`` reconfigures nothing)."""
-    args = [*app.cmake_args, *config.cmake_args(), f"-DCMAKE_C_COMPILER={CLANG}",
-            f"-DCMAKE_CXX_COMPILER={CLANGXX}", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
+    the same arguments, so a second ``ir build`` reconfigures nothing); ``toolchain``: the
+    cross toolchain file of another ISA family (see ``cross.py``)."""
+    compilers = ([f"-DCMAKE_TOOLCHAIN_FILE={toolchain}"] if toolchain else
+                 [f"-DCMAKE_C_COMPILER={CLANG}", f"-DCMAKE_CXX_COMPILER={CLANGXX}"])
+    args = [*app.cmake_args, *config.cmake_args(), *compilers,
+            "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
             f"-DCMAKE_C_COMPILER_LAUNCHER={LAUNCHER}", f"-DCMAKE_CXX_COMPILER_LAUNCHER={LAUNCHER}"]
     stamp = build_dir / "xaas-configure.json"
     if stamp.is_file() and (build_dir / "build.ninja").is_file() and load_json(stamp) == args:

@@ -24,7 +24,7 @@ NATIVE_LANGS = {"cuda", "hip", "assembler", "assembler-with-cpp", "f95", "fortra
 _PAIRED = {"-o": "output", "-MT": "deps", "-MF": "deps", "-MQ": "deps", "-I": "includes",
            "-isystem": "includes", "-iquote": "includes", "-idirafter": "includes",
            "-D": "definitions", "-U": "definitions", "-include": "includes", "-x": "other",
-           "-Xclang": "other", "-mllvm": "other", "--target": "tuning", "-target": "tuning"}
+           "-Xclang": "other", "-mllvm": "other", "--target": "other", "-target": "other"}
 _DEPS = {"-MD", "-MMD", "-MP", "-M", "-MM"}
 
 
@@ -59,6 +59,18 @@ class CompileCommand:
     output: str
     argv: tuple[str, ...]
     classes: ArgClasses = field(compare=False)
+
+    @property
+    def target(self) -> list[str]:
+        """The command's ``--target`` arguments (empty for a host build): lowering and
+        re-targeting must compile for the same triple as the unit."""
+        out: list[str] = []
+        for i, arg in enumerate(self.argv):
+            if arg.startswith("--target="):
+                out.append(arg)
+            elif arg in ("--target", "-target") and i + 1 < len(self.argv):
+                out.append(f"--target={self.argv[i + 1]}")
+        return out[-1:]
 
     @property
     def compiler(self) -> str:
@@ -119,7 +131,9 @@ def classify(argv: list[str] | tuple[str, ...], source: str, directory: str = ""
             kind = "includes"
         elif arg.startswith("-O"):
             kind = "optimisation"
-        elif arg.startswith(("-march", "-mtune", "-mcpu", "-m", "--target")):
+        elif arg.startswith("--target="):
+            kind = "other"  # the ISA family: equal in a bundle, kept when tuning is dropped
+        elif arg.startswith(("-march", "-mtune", "-mcpu", "-m")):
             kind = "tuning"
         elif arg.startswith("-f"):
             kind = "fflags"

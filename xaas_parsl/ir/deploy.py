@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 
 from xaas_parsl.descriptor.app import load_app
-from xaas_parsl.discovery.load import load_system
+from xaas_parsl.discovery.load import load_node
+from xaas_parsl.discovery.model import SystemInfo
 from xaas_parsl.discovery.probe import discover_local
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.intersection import intersect
+from xaas_parsl.ir.cross import host_arch
+from xaas_parsl.ir.node import check_node, node_tuning
 from xaas_parsl.ir.retarget import retarget
 from xaas_parsl.ir.sharing import is_openmp_flag
 from xaas_parsl.ir.store import Store
@@ -33,6 +36,7 @@ from xaas_parsl.safety import bundle_digest, config_name, inside
 _OPT_LEVEL = re.compile(r"-O[0-3sgz]|-Ofast")
 _TUNING = re.compile(r"-m[A-Za-z0-9][A-Za-z0-9_.=,+-]*|--?target(=[A-Za-z0-9_.-]+)?"
                      r"|[A-Za-z0-9_][A-Za-z0-9_.-]*")  # the last: --target's separate value
+_TARGET = re.compile(r"--target=[A-Za-z0-9_.-]+")  # a cross unit's triple (aarch64 bundles)
 _FFLAG = re.compile(r"-f(?!plugin|pass-plugin|profile|crash|save|record)"
                     r"[A-Za-z0-9][A-Za-z0-9_.=,+-]*")
 
@@ -46,7 +50,8 @@ def checked_unit(unit: Any, where: Path) -> dict[str, Any]:
         return unit
     bundle_digest(unit.get("ir"), where)
     flags = [("opt_level", _OPT_LEVEL, [unit.get("opt_level")]),
-             ("tuning", _TUNING, unit.get("tuning")), ("fflags", _FFLAG, unit.get("fflags"))]
+             ("tuning", _TUNING, unit.get("tuning")), ("fflags", _FFLAG, unit.get("fflags")),
+             ("target", _TARGET, unit.get("target", []))]
     for key, form, values in flags:
         if not isinstance(values, list) or not all(
                 isinstance(v, str) and form.fullmatch(v) for v in values):
@@ -55,7 +60,7 @@ def checked_unit(unit: Any, where: Path) -> dict[str, Any]:
     return unit
 
 
-def choose_config(bundle: Path, target: Path | None) -> str:
+def choose_config(bundle: Path, target: Path | None, system: SystemInfo | None = None) -> str:
     """The bundle configuration the intersection chooses for ``target`` (default: here).
 
     Only options of the app's matrix are kept from the choice, so a choice that also sets
@@ -63,7 +68,13 @@ def choose_config(bundle: Path, target: Path | None) -> str:
     """
     meta = load_json(bundle / "bundle.json")
     app = load_app(meta["app_descriptor"])
-    system = load_system(target) if target else discover_local()
+    if system is None and target is None and meta.get("arch", host_arch()) != host_arch():
+        raise InputError(f"the bundle is {meta['arch']}, this machine {host_arch()}: name a "
+                         "--config or the node's system file (--target)", bundle / "bundle.json")
+    if system is None:
+        system = load_node(target) if target else discover_local()
+        if target:
+            check_node(meta, system, target)
     choice = intersect(app.spec(), system, None).choice
     matrix = {o for m in app.matrix for o in m.cmake_options()}
     args = [a for a in choice.cmake_args
@@ -75,25 +86,33 @@ def choose_config(bundle: Path, target: Path | None) -> str:
     return name
 
 
-def lower_argv(unit: dict[str, Any], ir: Path, obj: Path) -> list[str]:
-    """``clang -x ir`` with the unit's -O level, tuning and code-generation ``-f`` flags."""
+def lower_argv(unit: dict[str, Any], ir: Path, obj: Path, node: tuple[str, ...] = ()
+               ) -> list[str]:
+    """``clang -x ir`` with the unit's triple, -O level, tuning (plus the node's CPU tuning)
+    and code-generation ``-f`` flags."""
     fflags = [f for f in unit["fflags"] if not is_openmp_flag(f)]
-    return [CLANGXX, "-x", "ir", "-c", str(ir), "-o", str(obj), unit["opt_level"],
-            *unit["tuning"], *fflags, "-Wno-unused-command-line-argument"]
+    return [CLANGXX, *unit.get("target", []), "-x", "ir", "-c", str(ir), "-o", str(obj),
+            unit["opt_level"], *unit["tuning"], *node, *fflags,
+            "-Wno-unused-command-line-argument"]
 
 
-def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any]) -> tuple[str, str]:
+def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any],
+           node: tuple[str, ...] = ()) -> tuple[str, str]:
     name = unit["output"]
     ir = store.get(unit["ir"], f"{name} ({config})")
     obj = inside(objects, name, "unit output", objects.parent / "objects.json")
     obj.parent.mkdir(parents=True, exist_ok=True)
     tmp = obj.with_name(f".{obj.name}.tmp.o")
     source = ir
-    if unit["retargetable"]:
+    if unit["retargetable"] or node:
+        # IR emitted without tuning (retargetable) or for the family's baseline: its functions'
+        # target attributes name the CPU the code is optimised for, so they are rewritten
         source = obj.with_name(f".{obj.name}.retargeted.bc")
-        retarget(ir, source, tuple(unit["tuning"]), name)
+        emitted = () if unit["retargetable"] else tuple(unit["tuning"])
+        retarget(ir, source, (*unit["tuning"], *node), name,
+                 tuple(unit.get("target", [])), emitted)
     try:
-        run_tool(lower_argv(unit, source, tmp), f"lowering unit {name} of {config}")
+        run_tool(lower_argv(unit, source, tmp, node), f"lowering unit {name} of {config}")
     except ToolError:
         tmp.unlink(missing_ok=True)
         raise
@@ -102,9 +121,15 @@ def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any]) -> tu
 
 
 def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
-           install_dir: Path | None = None, jobs: int = 2, quiet: bool = False
-           ) -> dict[str, Any]:
-    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...}``."""
+           install_dir: Path | None = None, jobs: int = 2, quiet: bool = False,
+           cpu: str | None = None) -> dict[str, Any]:
+    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...}``.
+
+    ``target``: the node's system file (or recorded ``/proc/cpuinfo``): checked against the
+    bundle's ISA family, and its CPU tunes the lowering when archspec knows it. Without it
+    nothing is checked and the code is lowered for the family's baseline (cross-lowered when
+    the bundle is not this machine's family). ``cpu`` (archspec name: ``neoverse-v2``,
+    ``armv8.2-a``) sets the tuning explicitly."""
     bundle = bundle.resolve()
     if not (bundle / "bundle.json").is_file():
         raise InputError("not an IR bundle (no bundle.json)", bundle)
@@ -114,7 +139,12 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         raise InputError("bundle.json has no list of configs", bundle / "bundle.json")
     for each in known:
         config_name(each, bundle / "bundle.json")
-    name = config_name(config or choose_config(bundle, target), bundle)
+    system = None
+    if target is not None:
+        system = load_node(target)
+        check_node(meta, system, target)
+    node, tuned_for = node_tuning(meta, system, cpu)
+    name = config_name(config or choose_config(bundle, target, system), bundle)
     if name not in known:
         raise InputError(f"unknown configuration {name!r} (bundle has: "
                          f"{', '.join(known)})", bundle)
@@ -130,7 +160,7 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         inside(tree, unit["output"], "unit output", manifest_path)
     ir_units = [u for u in units if u.get("kind") == "ir"]
     store = Store(bundle / "store")
-    placed = dict(parallel(ir_units, lambda u: _lower(store, work / "objects", name, u),
+    placed = dict(parallel(ir_units, lambda u: _lower(store, work / "objects", name, u, node),
                            f"lower {name}", jobs, quiet))
     mapping = write_json(work / "objects.json", placed)
     log = work / "launcher.log"
@@ -146,6 +176,8 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         raise ToolError(f"{name}: the build recompiled IR unit {recompiled[0]} from source")
     run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
     return {"config": name, "install_dir": str(install), "lowered": len(placed),
+            "arch": meta.get("arch", host_arch()), "triple": meta.get("triple"),
+            "cpu": tuned_for, "cpu_flags": list(node), "node_checked": system is not None,
             "placed": sum(1 for a, _ in actions if a == "placed"),
             "compiled_natively": sorted(o for a, o in actions if a == "compiled")}
 

@@ -42,9 +42,10 @@ def parse_target(ir_text: str) -> Target:
 
 
 @cache
-def probe_target(tuning: tuple[str, ...]) -> Target:
-    """Ask clang which attributes it writes for ``tuning`` (cached per flag set)."""
-    argv = [CLANGXX, "-x", "c++", "-", "-S", "-emit-llvm", "-o", "-", *tuning]
+def probe_target(tuning: tuple[str, ...], triple: tuple[str, ...] = ()) -> Target:
+    """Ask clang which attributes it writes for ``tuning`` (cached per flag set); ``triple``:
+    the unit's ``--target`` argument (another ISA family's attributes)."""
+    argv = [CLANGXX, *triple, "-x", "c++", "-", "-S", "-emit-llvm", "-o", "-", *tuning]
     proc = subprocess.run(argv, input="void xaas_probe() {}\n", capture_output=True,
                           text=True, check=False)
     if proc.returncode != 0:
@@ -73,11 +74,12 @@ def rewrite_text(ir_text: str, baseline: Target, target: Target) -> str:
     return ATTR_RE.sub(sub, ir_text)
 
 
-def retarget(ir: Path, out: Path, tuning: tuple[str, ...], unit: str) -> None:
-    """Write ``ir`` re-targeted to ``tuning`` as bitcode ``out`` (llvm-dis → rewrite →
-    llvm-as)."""
+def retarget(ir: Path, out: Path, tuning: tuple[str, ...], unit: str,
+             triple: tuple[str, ...] = (), emitted: tuple[str, ...] = ()) -> None:
+    """Write ``ir`` (emitted with tuning ``emitted``) re-targeted to ``tuning`` as bitcode
+    ``out`` (llvm-dis → rewrite → llvm-as)."""
     text = run_tool(["llvm-dis-19", str(ir), "-o", "-"], f"llvm-dis unit {unit}")
-    new = rewrite_text(text, probe_target(()), probe_target(tuning))
+    new = rewrite_text(text, probe_target(emitted, triple), probe_target(tuning, triple))
     text_path = out.with_suffix(".ll")
     text_path.write_text(new, encoding="utf-8")
     run_tool(["llvm-as-19", str(text_path), "-o", str(out)], f"llvm-as unit {unit}")

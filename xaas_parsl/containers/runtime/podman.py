@@ -190,9 +190,11 @@ class PodmanRuntime(ContainerRuntime):
         self.runtime_args()  # probe the host once: run_argv alone renders for another host
         return execute(self.executable, self.run_argv(spec), timeout_s)
 
-    def import_rootfs(self, tarball: str | Path, ref: str, changes: Sequence[str] = ()) -> str:
-        """``podman import``: a root file system tar becomes image ``ref``; returns its id."""
-        args = ["import", "--quiet"]
+    def import_rootfs(self, tarball: str | Path, ref: str, changes: Sequence[str] = (),
+                      arch: str | None = None) -> str:
+        """``podman import``: a root file system tar becomes image ``ref``; returns its id.
+        ``arch``: the image's Architecture field (OCI name: ``arm64``, ``amd64``)."""
+        args = ["import", "--quiet", *(["--arch", arch] if arch else [])]
         for change in changes:
             args += ["--change", change]
         return self._podman(*args, str(tarball), ref, what="import").strip()
