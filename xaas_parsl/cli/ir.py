@@ -69,3 +69,14 @@ def deploy_cmd(bundle: Path, config: str | None, target: Path | None,
     else:
         click.echo(f"{result['config']}: {result['lowered']} units lowered, installed in "
                    f"{result['install_dir']}")
+
+
+@ir_group.command("gpu-targets")
+@click.argument("path", type=click.Path(path_type=Path))
+def gpu_targets_cmd(path: Path) -> None:
+    """Print the GPU code PATH carries (file or install tree), one bare name a line:
+    ``sm_XX`` for SASS, ``compute_XX`` for PTX that the driver can JIT."""
+    from xaas_parsl.ir.fatbin import gpu_targets
+
+    for name in gpu_targets(path):
+        click.echo(name)

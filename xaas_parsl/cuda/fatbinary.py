@@ -30,11 +30,15 @@ def translate(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    """Exec NVIDIA's fatbinary with the translated arguments."""
-    from xaas_parsl.cuda.toolchain import locate_toolchain
+    """``fatbinary.py NVIDIA_FATBINARY ARGS...``: exec the tool with translated arguments.
 
-    tool = str(locate_toolchain().fatbinary)
-    os.execv(tool, [tool, *translate(sys.argv[1:])])
+    Run as a file (not ``-m``), with the tool's path from ``bin/fatbinary``, so it works with
+    any ``PYTHONPATH`` (clang runs it from inside CMake and ninja).
+    """
+    if len(sys.argv) < 2:
+        sys.exit("usage: fatbinary.py NVIDIA_FATBINARY [ARGS...]")
+    tool = sys.argv[1]
+    os.execv(tool, [tool, *translate(sys.argv[2:])])
 
 
 if __name__ == "__main__":

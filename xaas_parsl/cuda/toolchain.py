@@ -22,6 +22,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import shlex
 import shutil
 import sys
 import tempfile
@@ -119,11 +120,13 @@ def _links(chain: CudaToolchain) -> dict[str, Path]:
     return links
 
 
-def _fatbinary_script() -> str:
+def _fatbinary_script(chain: CudaToolchain) -> str:
     """``bin/fatbinary``: clang-19 calls it; it adapts the arguments (see fatbinary.py)."""
-    return (f"#!/bin/sh\n# written by xaas_parsl.cuda.toolchain: clang-19's fatbinary call, "
-            f"adapted for NVIDIA's CUDA 13 fatbinary\nexec {sys.executable} -m "
-            f"xaas_parsl.cuda.fatbinary \"$@\"\n")
+    adapter = Path(__file__).with_name("fatbinary.py")
+    return ("#!/bin/sh\n# written by xaas_parsl.cuda.toolchain: clang-19's fatbinary call, "
+            "adapted for NVIDIA's CUDA 13 fatbinary\n"
+            f"exec {shlex.quote(sys.executable)} {shlex.quote(str(adapter))} "
+            f"{shlex.quote(str(chain.fatbinary))} \"$@\"\n")
 
 
 def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> Path:
@@ -134,7 +137,7 @@ def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> 
     """
     chain = chain or locate_toolchain()
     links = _links(chain)
-    script = _fatbinary_script()
+    script = _fatbinary_script(chain)
     digest = hashlib.sha256(repr((sorted((k, str(v)) for k, v in links.items()),
                                   script)).encode()).hexdigest()[:12]
     if cache is None:
