@@ -129,6 +129,21 @@ def _fatbinary_script(chain: CudaToolchain) -> str:
             f"{shlex.quote(str(chain.fatbinary))} \"$@\"\n")
 
 
+def _nvcc_script(chain: CudaToolchain) -> str:
+    """``bin/nvcc`` answers only ``--version`` (with ptxas's, the same toolkit release).
+
+    CMake 3.25 finds a clang-compiled CUDA toolkit by running ``nvcc --version`` in
+    ``CUDAToolkit_ROOT/bin``; the CUDA 12 wheels have no nvcc, so anything but ``--version``
+    fails and says why.
+    """
+    return ("#!/bin/sh\n# written by xaas_parsl.cuda.toolchain: the toolkit's version for "
+            "CMake; CUDA is compiled by clang-19\n"
+            'if [ "$#" -eq 1 ] && [ "$1" = "--version" ]; then\n'
+            f"  exec {shlex.quote(str(chain.ptxas))} --version\nfi\n"
+            'echo "nvcc: not in the CUDA 12 wheels; compile CUDA with clang++-19 '
+            '--cuda-path=$(dirname "$0")/.." >&2\nexit 1\n')
+
+
 def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> Path:
     """A CUDA installation tree of links into the wheels, for ``clang --cuda-path``.
 
@@ -137,7 +152,7 @@ def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> 
     """
     chain = chain or locate_toolchain()
     links = _links(chain)
-    script = _fatbinary_script(chain)
+    script = _fatbinary_script(chain) + _nvcc_script(chain)
     digest = hashlib.sha256(repr((sorted((k, str(v)) for k, v in links.items()),
                                   script)).encode()).hexdigest()[:12]
     if cache is None:
@@ -151,9 +166,9 @@ def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> 
     for rel, target in links.items():
         (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp / rel).symlink_to(target)
-    fatbinary = tmp / "bin" / "fatbinary"
-    fatbinary.write_text(script, encoding="utf-8")
-    fatbinary.chmod(0o755)
+    for name, text in (("fatbinary", _fatbinary_script(chain)), ("nvcc", _nvcc_script(chain))):
+        (tmp / "bin" / name).write_text(text, encoding="utf-8")
+        (tmp / "bin" / name).chmod(0o755)
     try:
         os.rename(tmp, root)
     except OSError:  # another process won the race: its tree is identical
