@@ -174,3 +174,26 @@ def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> 
     except OSError:  # another process won the race: its tree is identical
         shutil.rmtree(tmp, ignore_errors=True)
     return root
+
+
+# SASS for the sites' GPUs (Ault V100 7.0, A100 8.0; Alps GH200/H100 9.0) and PTX for 9.0,
+# which newer GPUs JIT-compile (CMake's "-real" = SASS only).
+SITE_ARCHITECTURES = "70-real;80-real;90"
+
+
+def cmake_args(compiler: str, launcher: str, architectures: str = SITE_ARCHITECTURES
+               ) -> list[str]:
+    """CMake arguments that make clang-19 the CUDA compiler with the wheel toolkit.
+
+    ``CMAKE_CUDA_COMPILER_FORCED`` skips CMake's link test, which wants the static
+    ``cudart_static``/``cudadevrt`` archives the CUDA 12.4 wheel lacks;
+    ``CMAKE_CUDA_RUNTIME_LIBRARY=None`` keeps CMake from adding them, so programs link
+    the shared ``libcudart`` they name (``CUDA::cudart``), which the deployment carries.
+    """
+    root = cuda_root()
+    return [f"-DCMAKE_CUDA_COMPILER={compiler}", f"-DCUDAToolkit_ROOT={root}",
+            f"-DCMAKE_CUDA_ARCHITECTURES={architectures}",
+            "-DCMAKE_CUDA_COMPILER_FORCED=ON", "-DCMAKE_CUDA_RUNTIME_LIBRARY=None",
+            "-DCMAKE_CUDA_FLAGS=-Wno-unknown-cuda-version",
+            f"-DCMAKE_CUDA_COMPILER_LAUNCHER={launcher}",
+            "-DCMAKE_INSTALL_RPATH=$ORIGIN/../lib"]  # the deployed libcudart (cuda/deploy.py)

@@ -93,6 +93,12 @@ def target_names(entries: Iterable[FatbinEntry]) -> list[str]:
     return [e.name for e in unique]
 
 
+def target_key(name: str) -> tuple[bool, int]:
+    """Sort key of a bare name: SASS before PTX, then by SM number (``sm_100`` after 90)."""
+    digits = "".join(c for c in name.partition("_")[2] if c.isdigit())
+    return name.startswith("compute"), int(digits or 0)
+
+
 # -- edge: ELF files and install trees ---------------------------------------------------------
 
 def fatbin_sections(path: Path) -> list[bytes]:
