@@ -96,3 +96,32 @@ def test_malformed_is_an_input_error(noise: bytes, cut: int) -> None:
     for blob in (data[:cut] + noise, noise):
         with contextlib.suppress(InputError):  # any other exception fails the test
             parse_fatbin(blob)
+
+
+HIP_OBJ = DATA / "stencil-hipcc52-gfx90a.o"  # Debian's hipcc 5.2.3 (clang-15), heat2d's kernel
+BUNDLER = Path("/usr/lib/llvm-15/bin/clang-offload-bundler")  # comes with Debian's hipcc
+
+
+def test_hip_offload_bundle_targets(tmp_path: Path) -> None:
+    assert gpu_targets(HIP_OBJ) == ["gfx90a"]
+    if not BUNDLER.is_file():
+        pytest.skip("clang-offload-bundler (Debian hipcc) not installed: own reader only")
+    section = tmp_path / "hip.bundle"
+    subprocess.run(["objcopy", "-O", "binary", "--only-section=.hip_fatbin", str(HIP_OBJ),
+                    str(section)], check=True)
+    listed = subprocess.run([str(BUNDLER), "--list", "--type=o", f"--input={section}"],
+                            check=True, capture_output=True, text=True).stdout.split()
+    assert [t.rsplit("-", 1)[-1] for t in listed if "amdgcn" in t] == ["gfx90a"]
+
+
+@given(st.binary(max_size=120), st.integers(0, 120))
+def test_malformed_offload_bundle_is_an_input_error(noise: bytes, cut: int) -> None:
+    from xaas_parsl.ir.fatbin import BUNDLE_MAGIC, parse_offload_bundle
+
+    triple = b"hipv4-amdgcn-amd-amdhsa--gfx942"
+    good = BUNDLE_MAGIC + struct.pack("<QQQQ", 1, 96, 4, len(triple)) + triple
+    good += b"\0" * (96 - len(good)) + b"code"
+    assert parse_offload_bundle(good) == ["gfx942"]
+    for blob in (good[:cut] + noise, BUNDLE_MAGIC + noise):
+        with contextlib.suppress(InputError):  # any other exception fails the test
+            parse_offload_bundle(blob)

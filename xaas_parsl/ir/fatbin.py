@@ -27,6 +27,8 @@ from xaas_parsl.errors import InputError
 
 FATBIN_MAGIC = 0xBA55ED50
 FATBIN_SECTIONS = (".nv_fatbin", "__nv_relfatbin")
+HIP_SECTION = ".hip_fatbin"
+BUNDLE_MAGIC = b"__CLANG_OFFLOAD_BUNDLE__"
 _HEADER = struct.Struct("<IHHQ")  # magic, version, header size, size of the entries
 # kind, (unknown), header size, padded payload size, compressed size, (unknown),
 # code version minor/major, SM number
@@ -87,21 +89,55 @@ def _entries(data: bytes, pos: int, end: int, where: str) -> Iterator[FatbinEntr
         pos += header_size + payload
 
 
+def parse_offload_bundle(data: bytes, where: str = "offload bundle") -> list[str]:
+    """AMD GPU targets of clang offload bundles (a ``.hip_fatbin`` section): each bundle is
+    the magic, an entry count, then (offset, size, triple length, triple) per entry; device
+    entries' triples end in the processor (``hipv4-amdgcn-amd-amdhsa--gfx90a``)."""
+    names: list[str] = []
+    pos = 0
+    while pos < len(data):
+        if data[pos:pos + len(BUNDLE_MAGIC)] != BUNDLE_MAGIC:
+            if not data[pos:pos + 8].strip(b"\0"):  # alignment padding between bundles
+                pos += 8
+                continue
+            raise InputError(f"{where}: no offload-bundle header at offset {pos}")
+        cursor = pos + len(BUNDLE_MAGIC)
+        try:
+            (count,) = struct.unpack_from("<Q", data, cursor)
+            cursor += 8
+            end = cursor
+            for _ in range(min(count, 4096)):
+                offset, size, length = struct.unpack_from("<QQQ", data, cursor)
+                triple = data[cursor + 24:cursor + 24 + length].decode("ascii")
+                cursor += 24 + length
+                end = max(end, pos + offset + size)
+                if triple.startswith(("hip", "openmp")) and "amdgcn" in triple:
+                    names.append(triple.rsplit("-", 1)[-1].split(":")[0])
+        except (struct.error, UnicodeDecodeError):
+            raise InputError(f"{where}: malformed offload bundle at offset {pos}") from None
+        if end > len(data):
+            raise InputError(f"{where}: offload bundle at offset {pos} runs past the end")
+        pos = max(end, cursor)
+    return names
+
+
 def target_names(entries: Iterable[FatbinEntry]) -> list[str]:
     """Bare, unique names, SASS first then PTX, each by SM number (``sm_70`` .. ``compute_90``)."""
-    unique = sorted(set(entries), key=lambda e: (e.kind != "elf", e.sm))
-    return [e.name for e in unique]
+    return sorted({e.name for e in entries}, key=target_key)
 
 
-def target_key(name: str) -> tuple[bool, int]:
-    """Sort key of a bare name: SASS before PTX, then by SM number (``sm_100`` after 90)."""
+def target_key(name: str) -> tuple[int, int, str]:
+    """Sort key of a bare name: SASS, then PTX, each by SM number (``sm_100`` after 90),
+    then AMD ``gfx`` targets by name."""
+    if name.startswith("gfx"):
+        return 2, 0, name
     digits = "".join(c for c in name.partition("_")[2] if c.isdigit())
-    return name.startswith("compute"), int(digits or 0)
+    return int(name.startswith("compute")), int(digits or 0), ""
 
 
 # -- edge: ELF files and install trees ---------------------------------------------------------
 
-def fatbin_sections(path: Path) -> list[bytes]:
+def fatbin_sections(path: Path, names: tuple[str, ...] = FATBIN_SECTIONS) -> list[bytes]:
     """The fat-binary sections of an ELF file (``[]`` when it has none)."""
     from elftools.common.exceptions import ELFError
     from elftools.elf.elffile import ELFFile
@@ -110,7 +146,7 @@ def fatbin_sections(path: Path) -> list[bytes]:
     try:
         with path.open("rb") as handle:
             elf = ELFFile(handle)
-            for name in FATBIN_SECTIONS:
+            for name in names:
                 section = elf.get_section_by_name(name)
                 if section is None or section["sh_type"] == "SHT_NOBITS":
                     continue
@@ -162,8 +198,17 @@ def file_entries(path: Path) -> list[FatbinEntry]:
     return []
 
 
+def hip_targets(path: Path) -> list[str]:
+    """AMD targets of an ELF file's ``.hip_fatbin`` section (``[]`` for non-ELF files)."""
+    if not _is_elf(path):
+        return []
+    return [n for data in fatbin_sections(path, (HIP_SECTION,))
+            for n in parse_offload_bundle(data, str(path))]
+
+
 def gpu_targets(path: Path) -> list[str]:
-    """The GPU code an executable, library, object or install tree carries (bare names).
+    """The GPU code an executable, library, object or install tree carries (bare names;
+    AMD targets of HIP offload bundles as ``gfx90a``).
 
     A single file that is neither ELF nor a fat binary is an ``InputError``; in a tree such
     files (scripts, headers) are skipped.
@@ -171,9 +216,11 @@ def gpu_targets(path: Path) -> list[str]:
     if not path.exists():
         raise InputError("no such file or directory", path)
     if path.is_dir():
-        entries = [e for f in _files(path) if _is_elf(f) or _is_fatbin(f)
-                   for e in file_entries(f)]
-        return target_names(entries)
-    if not (_is_elf(path) or _is_fatbin(path)):
+        files = [f for f in _files(path) if _is_elf(f) or _is_fatbin(f)]
+    elif _is_elf(path) or _is_fatbin(path):
+        files = [path]
+    else:
         raise InputError("neither an ELF file nor a fat binary", path)
-    return target_names(file_entries(path))
+    names = target_names(e for f in files for e in file_entries(f))
+    amd = sorted({n for f in files for n in hip_targets(f)})
+    return names + amd
