@@ -44,7 +44,7 @@ PYTHON=${PYTHON:-python3}
 if [[ ! -x .venv/bin/python ]]; then
   "$PYTHON" -m venv .venv
 fi
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]' 2>&1 \
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,cuda]' 2>&1 \
   | grep -v -E "^WARNING: Location '.*' is ignored" || true
 .venv/bin/python -c "import xaas_parsl" # fail loudly if the install did not work
 ./scripts/start-dockerd.sh  # a Docker engine for the container tests (vfs; idempotent)

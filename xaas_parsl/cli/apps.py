@@ -28,8 +28,8 @@ def configs_cmd(descriptor: Path, arch: str | None) -> None:
             "app": app.name,
             "arch": target,
             "configs": [
-                {"name": c.name, "cmake_args": c.cmake_args()}
-                for c in app.configurations(target)
+                {"name": c.name, "cmake_args": c.cmake_args(), "opt_in": c.opt_in}
+                for c in [*app.configurations(target), *app.opt_in_configurations(target)]
             ],
         },
         None,

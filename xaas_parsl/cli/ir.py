@@ -84,3 +84,41 @@ def deploy_cmd(bundle: Path, config: str | None, target: Path | None,
         tuned = f" for {result['cpu']}" if result["cpu"] else ""
         click.echo(f"{result['config']} ({result['arch']}{tuned}): {result['lowered']} units "
                    f"lowered, installed in {result['install_dir']}")
+
+
+@ir_group.command("gpu-targets")
+@click.argument("path", type=click.Path(path_type=Path))
+def gpu_targets_cmd(path: Path) -> None:
+    """Print the GPU code PATH carries (file or install tree), one bare name a line:
+    ``sm_XX`` for SASS, ``compute_XX`` for PTX that the driver can JIT."""
+    from xaas_parsl.ir.fatbin import gpu_targets
+
+    for name in gpu_targets(path):
+        click.echo(name)
+
+
+@ir_group.command("gpu-compat")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--system", "system_file", type=click.Path(path_type=Path), default=None,
+              help="System JSON of the node (default: discover this machine).")
+@click.option("--runtime", default=None, metavar="X.Y",
+              help="The container's CUDA runtime (default: the one recorded in PATH).")
+def gpu_compat_cmd(path: Path, system_file: Path | None, runtime: str | None) -> None:
+    """Will the CUDA code in PATH (install tree or binary) run on the node? Prints the
+    verdict as JSON; a refusal exits 1 with the reason."""
+    from xaas_parsl.cuda.deploy import recorded_runtime
+    from xaas_parsl.discovery.load import load_system
+    from xaas_parsl.discovery.probe import discover_local
+    from xaas_parsl.errors import PolicyError
+    from xaas_parsl.intersection.cuda_compat import check_container
+    from xaas_parsl.ir.fatbin import gpu_targets
+
+    targets = gpu_targets(path)
+    version = runtime or recorded_runtime(path)
+    system = load_system(system_file) if system_file else discover_local()
+    verdict = check_container(version, targets, list(system.gpus))
+    emit_json({"runtime": version, "targets": targets, "runs": verdict.runs,
+               "mode": verdict.mode, "reasons": verdict.reasons,
+               "warnings": verdict.warnings}, None)
+    if not verdict.runs:
+        raise PolicyError(f"refused: {verdict.refusals[0]}", path)

@@ -90,10 +90,16 @@ class Test:
 
 @dataclass(frozen=True)
 class Configuration:
-    """One point of the matrix: its name and the CMake options it sets."""
+    """One point of the matrix (or an opt-in configuration): its name and CMake options.
+
+    ``opt_in`` configurations (the GPU ones) are built only when named; ``toolchain`` names
+    the extra toolchain they need (``cuda``: clang-19's CUDA with the wheel-installed CUDA 12).
+    """
 
     name: str
     options: tuple[tuple[str, str], ...]
+    opt_in: bool = False
+    toolchain: str | None = None
 
     def cmake_args(self) -> list[str]:
         """``-DOPTION=value`` for every option of this configuration."""
@@ -115,6 +121,7 @@ class AppDescriptor:
     matrix: tuple[MatrixOption, ...]
     fixed: tuple[tuple[str, str], ...]
     tests: tuple[Test, ...]
+    opt_in: tuple[Configuration, ...] = ()
 
     def spec(self) -> SpecPoints:
         """The app's specialization points."""
@@ -139,6 +146,21 @@ class AppDescriptor:
             options = tuple(o for _, opts in combo for o in opts) + self.fixed
             configs.append(Configuration(label, options))
         return configs
+
+    def opt_in_configurations(self, arch: str) -> list[Configuration]:
+        """Opt-in configurations (GPU builds): never in ``configurations``, built when named.
+
+        Their options override the fixed ones (``HEAT2D_GPU=CUDA`` over ``OFF``); ``arch``
+        is accepted for symmetry: they use only portable matrix values.
+        """
+        del arch
+        out = []
+        for config in self.opt_in:
+            options = dict(self.fixed)
+            options.update(config.options)
+            out.append(Configuration(config.name, tuple(options.items()), True,
+                                     config.toolchain))
+        return out
 
     def config_name(self, cmake_args: list[str]) -> str:
         """Name of the matrix configuration that ``cmake_args`` select (matrix order).
@@ -221,6 +243,10 @@ def load_app(path: str | Path) -> AppDescriptor:
             Test(t["name"], tuple(t["command"]), t.get("expect"), t.get("mpi_ranks"))
             for t in data.get("tests", ())
         ),
+        opt_in=tuple(Configuration(c["name"], tuple((k, str(v)) for k, v in
+                                                    c["options"].items()),
+                                   True, c.get("toolchain"))
+                     for c in data.get("opt_in", ())),
     )
 
 

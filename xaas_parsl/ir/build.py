@@ -12,6 +12,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from xaas_parsl.cuda.ir_unit import build_cuda_units
 from xaas_parsl.descriptor.app import AppDescriptor, Configuration
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
@@ -25,6 +26,7 @@ from xaas_parsl.ir.bundle import (
     select_configs,
 )
 from xaas_parsl.ir.cross import Family, family, is_cross, require_sysroot, write_toolchain
+from xaas_parsl.ir.fatbin import target_key
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, run_tool
@@ -158,6 +160,7 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
     store = Store(out / "store")
     store.sweep()
     emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)
+    cuda = build_cuda_units(units, native, store, jobs, quiet)  # leave ``native``
     manifests: dict[str, dict[str, Any]] = {}
     for config in configs:
         manifests[config.name] = {"config": config.name, "cmake_args": config.cmake_args(),
@@ -166,7 +169,10 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
     for u in units:
         entry: dict[str, Any]
         key = f"{u.config}/{u.command.output}"
-        if key in native:
+        if key in cuda:
+            entry = dict(cuda[key])
+            del entry["emitted"]
+        elif key in native:
             entry = {"output": u.command.output, "file": u.command.file, "kind": "native",
                      "reason": native[key]}
         else:
@@ -185,13 +191,19 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
         "app": app.name, "app_descriptor": str(app.path), "arch": fam.arch, "triple": triple,
         "configs": [c.name for c in configs],
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
-    unique = len({d for _, d, _ in emitted})
+    unique = len({d for _, d, _ in emitted} | {e["ir"] for e in cuda.values()})
     jobs_total = len(units)
-    return {"compile_jobs": jobs_total, "unique_irs": unique, "native_jobs": len(native),
-            "reduction": round(1 - (unique + len(native)) / jobs_total, 4) if jobs_total else 0.0,
-            "emitted": sum(1 for _, _, fresh in emitted if fresh),
-            "bundle": str(out), "configs": [c.name for c in configs], "arch": fam.arch,
-            "triple": triple}
+    summary: dict[str, Any] = {
+        "compile_jobs": jobs_total, "unique_irs": unique, "native_jobs": len(native),
+        "reduction": round(1 - (unique + len(native)) / jobs_total, 4) if jobs_total else 0.0,
+        "emitted": sum(1 for _, _, fresh in emitted if fresh)
+        + sum(1 for e in cuda.values() if e["emitted"])}
+    if cuda:  # device compiles (one per architecture, SASS or PTX) of the CUDA units
+        summary["cuda_device_jobs"] = sum(e["device_jobs"] for e in cuda.values())
+        summary["gpu_targets"] = sorted({t for e in cuda.values() for t in e["gpu_targets"]},
+                                        key=target_key)
+    return {**summary, "bundle": str(out), "configs": [c.name for c in configs],
+            "arch": fam.arch, "triple": triple}
 
 
 def target_triple(fam: Family) -> str:

@@ -40,8 +40,8 @@ def select_configs(app: AppDescriptor, arch: str, names: list[str] | None) -> li
     """The matrix configurations for ``arch``, restricted to ``names`` (unknown = error)."""
     configs = app.configurations(arch)
     if not names:
-        return configs
-    known = {c.name: c for c in configs}
+        return configs  # opt-in (GPU) configurations only when named
+    known = {c.name: c for c in [*configs, *app.opt_in_configurations(arch)]}
     missing = [n for n in names if n not in known]
     if missing:
         raise InputError(f"unknown configuration {missing[0]!r} for {arch} "
@@ -59,6 +59,10 @@ def configure(app: AppDescriptor, config: Configuration, build_dir: Path,
     args = [*app.cmake_args, *config.cmake_args(), *compilers,
             "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
             f"-DCMAKE_C_COMPILER_LAUNCHER={LAUNCHER}", f"-DCMAKE_CXX_COMPILER_LAUNCHER={LAUNCHER}"]
+    if config.toolchain == "cuda":  # opt-in: clang-19 CUDA with the wheel toolkit
+        from xaas_parsl.cuda.toolchain import cmake_args as cuda_cmake_args
+
+        args += cuda_cmake_args(CLANGXX, LAUNCHER)
     stamp = build_dir / "xaas-configure.json"
     if stamp.is_file() and (build_dir / "build.ninja").is_file() and load_json(stamp) == args:
         return

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from xaas_parsl.cuda.deploy import install_runtime
 from xaas_parsl.descriptor.app import load_app
 from xaas_parsl.discovery.load import load_node
 from xaas_parsl.discovery.model import SystemInfo
@@ -175,9 +176,11 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     if recompiled:
         raise ToolError(f"{name}: the build recompiled IR unit {recompiled[0]} from source")
     run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
+    cuda = install_runtime(bundle, install) if any("fatbin" in u for u in ir_units) else None
     return {"config": name, "install_dir": str(install), "lowered": len(placed),
             "arch": meta.get("arch", host_arch()), "triple": meta.get("triple"),
             "cpu": tuned_for, "cpu_flags": list(node), "node_checked": system is not None,
+            **({"cuda_runtime": cuda["runtime"]} if cuda else {}),
             "placed": sum(1 for a, _ in actions if a == "placed"),
             "compiled_natively": sorted(o for a, o in actions if a == "compiled")}
 

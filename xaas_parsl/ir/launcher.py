@@ -14,6 +14,7 @@ Kept to the standard library: it starts once per object.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -48,6 +49,8 @@ def main(argv: list[str]) -> int:
         lowered = mapping.get(output)
         if lowered:
             deps = [("-E" if a == "-c" else a) for a in argv]
+            if any(a == "cuda" and b == "-x" for b, a in itertools.pairwise(argv)):
+                deps.insert(1, "--cuda-host-only")  # one preprocessing, not one per GPU arch
             deps[deps.index("-o") + 1] = os.devnull
             code = subprocess.run(deps, check=False).returncode
             if code != 0:
