@@ -26,6 +26,8 @@ from xaas_parsl.ir.bundle import (
     read_units,
     select_configs,
 )
+from xaas_parsl.ir.lower import code_flags, simplify
+from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES, Phases, splittable
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import parallel, run_tool
@@ -119,19 +121,53 @@ def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, job
             "units": units}
 
 
+def simplify_all(manifests: dict[str, dict[str, Any]], store: Store, jobs: int,
+                 quiet: bool) -> int:
+    """``split`` mode: run the pipeline's simplification half once per distinct (IR, -O
+    level, code flags) and record the result as each unit's ``pre``; returns how many were
+    run now (the others were cached in ``store/index.json`` under a key with the mode)."""
+    index_path = store.root / "index.json"
+    index: dict[str, str] = load_json(index_path) if index_path.is_file() else {}
+    todo: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for manifest in manifests.values():
+        for u in manifest["units"]:
+            if u["kind"] == "ir" and splittable(u["opt_level"]):
+                todo.setdefault((u["ir"], u["opt_level"], code_flags(u)), []).append(u)
+    results = parallel(list(todo.items()),
+                       lambda item: simplify(store, index, item[0][0], item[1][0]),
+                       "simplify IR", jobs, quiet)
+    for entries, (pre, _) in zip(todo.values(), results, strict=True):
+        for u in entries:
+            u["pre"] = pre
+    write_json(index_path, index)
+    return sum(1 for _, fresh in results if fresh)
+
+
 def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
-                 jobs: int = 2, quiet: bool = False) -> dict[str, Any]:
-    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary."""
+                 jobs: int = 2, quiet: bool = False, mode: str = DEFAULT_MODE
+                 ) -> dict[str, Any]:
+    """Build (or bring up to date) the IR bundle of ``app`` in ``out``; returns the summary
+    with the CPU seconds of each phase. ``mode`` ``split`` (default) also runs the target-
+    independent half of the optimisation pipeline here, once per IR file (``pipeline.py``);
+    ``full`` leaves all optimisation to each deployment, as the first version did."""
+    if mode not in MODES:
+        raise InputError(f"unknown IR mode {mode!r} (known: {', '.join(MODES)})")
     arch = normalise_arch(platform.machine())
-    configs, units = configure_all(app, out.resolve(), names)
+    phases = Phases()
+    with phases.phase("configure"):
+        configs, units = configure_all(app, out.resolve(), names)
     out = out.resolve()
-    groups, native = plan(units, jobs, quiet)
+    with phases.phase("plan"):
+        groups, native = plan(units, jobs, quiet)
     store = Store(out / "store")
-    emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)
+    with phases.phase("emit", len(groups)):
+        emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs,
+                              quiet)
     manifests: dict[str, dict[str, Any]] = {}
     for config in configs:
         manifests[config.name] = {"config": config.name, "cmake_args": config.cmake_args(),
-                                  "build_dir": f"builds/{config.name}", "units": []}
+                                  "build_dir": f"builds/{config.name}", "mode": mode,
+                                  "units": []}
     ir_of = {(c, g.emit.command.output): (g, d) for g, d, _ in emitted for c in g.configs}
     for u in units:
         entry: dict[str, Any]
@@ -147,18 +183,23 @@ def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
                       "opt_level": cls.opt_level(), "tuning": list(cls.tuning),
                       "fflags": list(cls.fflags)})
         manifests[u.config]["units"].append(entry)
+    simplified = 0
+    if mode == "split":
+        with phases.phase("simplify"):
+            simplified = simplify_all(manifests, store, jobs, quiet)
     for name, manifest in manifests.items():
         write_json(out / "configs" / f"{name}.json", manifest)
     write_json(out / "bundle.json", {
         "app": app.name, "app_descriptor": str(app.path), "arch": arch,
-        "configs": [c.name for c in configs],
+        "configs": [c.name for c in configs], "mode": mode,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     unique = len({d for _, d, _ in emitted})
     jobs_total = len(units)
     return {"compile_jobs": jobs_total, "unique_irs": unique, "native_jobs": len(native),
             "reduction": round(1 - (unique + len(native)) / jobs_total, 4) if jobs_total else 0.0,
-            "emitted": sum(1 for _, _, fresh in emitted if fresh),
-            "bundle": str(out), "configs": [c.name for c in configs]}
+            "emitted": sum(1 for _, _, fresh in emitted if fresh), "mode": mode,
+            "simplified": simplified, "bundle": str(out), "configs": [c.name for c in configs],
+            "phases": phases.rows, "cpu_s": phases.total_cpu()}
 
 
 def explain(bundle: Path, file: str) -> list[dict[str, Any]]:

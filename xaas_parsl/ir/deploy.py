@@ -21,10 +21,10 @@ from xaas_parsl.discovery.probe import discover_local
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.intersection import intersect
-from xaas_parsl.ir.retarget import retarget
-from xaas_parsl.ir.sharing import is_openmp_flag
+from xaas_parsl.ir.lower import ObjectCache, lower_all, make_jobs
+from xaas_parsl.ir.pipeline import MODES, Phases
 from xaas_parsl.ir.store import Store
-from xaas_parsl.ir.tools import CLANGXX, first_error, parallel, require, run_tool
+from xaas_parsl.ir.tools import first_error, require, run_tool
 
 
 def choose_config(bundle: Path, target: Path | None) -> str:
@@ -47,40 +47,24 @@ def choose_config(bundle: Path, target: Path | None) -> str:
     return name
 
 
-def lower_argv(unit: dict[str, Any], ir: Path, obj: Path) -> list[str]:
-    """``clang -x ir`` with the unit's -O level, tuning and code-generation ``-f`` flags."""
-    fflags = [f for f in unit["fflags"] if not is_openmp_flag(f)]
-    return [CLANGXX, "-x", "ir", "-c", str(ir), "-o", str(obj), unit["opt_level"],
-            *unit["tuning"], *fflags, "-Wno-unused-command-line-argument"]
-
-
-def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any]) -> tuple[str, str]:
-    name = unit["output"]
-    ir = store.get(unit["ir"], f"{name} ({config})")
-    obj = objects / name
-    obj.parent.mkdir(parents=True, exist_ok=True)
-    tmp = obj.with_name(f".{obj.name}.tmp.o")
-    source = ir
-    if unit["retargetable"]:
-        source = obj.with_name(f".{obj.name}.retargeted.bc")
-        retarget(ir, source, tuple(unit["tuning"]), name)
-    try:
-        run_tool(lower_argv(unit, source, tmp), f"lowering unit {name} of {config}")
-    except ToolError:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, obj)
-    return name, str(obj)
-
-
 def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
-           install_dir: Path | None = None, jobs: int = 2, quiet: bool = False
-           ) -> dict[str, Any]:
-    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...}``."""
+           install_dir: Path | None = None, jobs: int = 2, quiet: bool = False,
+           mode: str | None = None, count_passes: bool = False) -> dict[str, Any]:
+    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...,
+    phases}`` (CPU and wall seconds per phase). ``mode`` defaults to the bundle's; ``full``
+    works on every bundle, ``split`` needs one built in ``split`` mode. ``count_passes``
+    also counts the LLVM pass runs of the lowering (a deterministic measure of its work)."""
     bundle = bundle.resolve()
     if not (bundle / "bundle.json").is_file():
         raise InputError("not an IR bundle (no bundle.json)", bundle)
     meta = load_json(bundle / "bundle.json")
+    built_mode = meta.get("mode", "full")  # bundles from before the split are full-mode
+    mode = mode or built_mode
+    if mode not in MODES:
+        raise InputError(f"unknown IR mode {mode!r} (known: {', '.join(MODES)})")
+    if mode == "split" and built_mode != "split":
+        raise InputError("split deployment of a bundle built in full mode: rebuild it with "
+                         "--mode split, or deploy with --mode full", bundle / "bundle.json")
     name = config or choose_config(bundle, target)
     if name not in meta["configs"]:
         raise InputError(f"unknown configuration {name!r} (bundle has: "
@@ -91,8 +75,16 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     install = (install_dir or work / "install").resolve()
     ir_units = [u for u in manifest["units"] if u["kind"] == "ir"]
     store = Store(bundle / "store")
-    placed = dict(parallel(ir_units, lambda u: _lower(store, work / "objects", name, u),
-                           f"lower {name}", jobs, quiet))
+    phases = Phases()
+    cache = ObjectCache(bundle / "store")
+    with phases.phase("verify"):
+        all_jobs = make_jobs(store, ir_units, mode, work / "objects", name)
+    todo = [j for j in all_jobs if not cache.fetch(j.key, j.obj)]
+    lower_all(todo, phases, jobs, quiet, name, count_passes)
+    for job in todo:
+        cache.put(job.key, job.obj)
+    cache.save()
+    placed = {j.unit["output"]: str(j.obj) for j in all_jobs}
     mapping = write_json(work / "objects.json", placed)
     log = work / "launcher.log"
     log.write_text("", encoding="utf-8")
@@ -100,15 +92,23 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         (tree / out).unlink(missing_ok=True)
     env = {**os.environ, "XAAS_IR_OBJECTS": str(mapping), "XAAS_IR_LOG": str(log)}
     cmake = require("cmake")
-    _build(cmake, tree, jobs, env, name)
+    with phases.phase("link"):
+        _build(cmake, tree, jobs, env, name)
     actions = [line.split(" ", 1) for line in log.read_text("utf-8").splitlines() if line]
     recompiled = sorted(o for a, o in actions if a == "compiled" and o in placed)
     if recompiled:
         raise ToolError(f"{name}: the build recompiled IR unit {recompiled[0]} from source")
-    run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
-    return {"config": name, "install_dir": str(install), "lowered": len(placed),
-            "placed": sum(1 for a, _ in actions if a == "placed"),
-            "compiled_natively": sorted(o for a, o in actions if a == "compiled")}
+    with phases.phase("install"):
+        run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
+    result: dict[str, Any] = {
+        "config": name, "install_dir": str(install), "mode": mode, "lowered": len(todo),
+        "reused": len(all_jobs) - len(todo),
+        "placed": sum(1 for a, _ in actions if a == "placed"),
+        "compiled_natively": sorted(o for a, o in actions if a == "compiled"),
+        "phases": phases.rows, "cpu_s": phases.total_cpu()}
+    if count_passes:
+        result["pass_runs"] = sum(j.passes for j in todo)
+    return result
 
 
 def _build(cmake: str, tree: Path, jobs: int, env: dict[str, str], name: str) -> None:

@@ -27,17 +27,18 @@ def sha256_file(path: Path) -> str:
 class Store:
     """The ``store/`` directory of a bundle."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, suffix: str = ".bc") -> None:
         self.root = root
+        self.suffix = suffix
 
     def path(self, digest: str) -> Path:
         """Where the IR with this hash lives."""
-        return self.root / f"{digest}.bc"
+        return self.root / f"{digest}{self.suffix}"
 
     def temp_path(self, tag: str) -> Path:
         """A fresh temporary path inside the store (same filesystem, so renames are atomic)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        return self.root / f".tmp-{os.getpid()}-{tag}.bc"
+        return self.root / f".tmp-{os.getpid()}-{tag}{self.suffix}"
 
     def add(self, temp: Path) -> str:
         """Move a finished temporary IR file into the store; returns its hash."""
