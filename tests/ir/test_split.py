@@ -20,9 +20,8 @@ from tests.conftest import HEAT2D, host_cpu_flags
 from tests.ir.conftest import need_tools
 from tests.ir.test_bad_input import APP, CMAKE, one_line_error
 from xaas_parsl.cli.main import main
-from xaas_parsl.errors import ToolError
 from xaas_parsl.fileio import load_json
-from xaas_parsl.ir.pipeline import inline_flags, split_pipeline, top_level
+from xaas_parsl.ir.pipeline import named_pipeline, split_pipeline, top_level
 
 Bundle = tuple[Path, dict[str, Any]]
 CONFIG = "SSE4.1"  # shares retargetable units with the others and runs on any x86-64 here
@@ -30,19 +29,21 @@ CONFIG = "SSE4.1"  # shares retargetable units with the others and runs on any x
 
 def test_top_level_split_keeps_nested_lists() -> None:
     assert top_level("a,b(c,d),e<f;g>,h") == ["a", "b(c,d)", "e<f;g>", "h"]
-    h = split_pipeline("x,cgscc(devirt<4>(inline,y)),elim-avail-extern,function(loop-vectorize)",
-                       "-O3")
-    assert h.simplify == "x,cgscc(devirt<4>(inline,y))"
-    assert h.optimise == "elim-avail-extern,function(loop-vectorize)"
-    with pytest.raises(ToolError, match="cannot split"):
-        split_pipeline("always-inline", "-O0")
 
 
-def test_inliner_parameters_follow_the_opt_level() -> None:
-    assert inline_flags("-O3") == ("-inlinedefault-threshold=250",
-                                   "-locally-hot-callsite-threshold=525")
-    assert inline_flags("-O2") == ()
-    assert inline_flags("-Os") == ("-inlinedefault-threshold=50",)
+def test_split_needs_opts_named_pipeline_to_be_clangs() -> None:
+    clang = "x,declare-to-assign,cgscc(devirt<4>(inline)),elim-avail-extern,function(slp)"
+    h = split_pipeline(clang, "x,cgscc(devirt<4>(inline)),elim-avail-extern,function(slp),"
+                       "verify", "default<O3>")
+    assert h is not None
+    assert h.named == "function(declare-to-assign),default<O3>"
+    assert h.optimise == "elim-avail-extern,function(slp)"
+    # -fno-vectorize & co. make clang's pipeline differ from the named one: not split
+    assert split_pipeline(clang, "x,cgscc(devirt<4>(inline)),elim-avail-extern,function()",
+                          "default<O3>") is None
+    assert split_pipeline("always-inline", "always-inline", "default<O1>") is None
+    assert named_pipeline("-O3") == "default<O3>" and named_pipeline("-Os") == "default<Os>"
+    assert named_pipeline("-O0") is None
 
 
 def test_clang_pipeline_halves() -> None:
@@ -50,12 +51,13 @@ def test_clang_pipeline_halves() -> None:
     from xaas_parsl.ir.pipeline import halves
 
     h = halves("-O3", ())
-    simplify, optimise = top_level(h.simplify), top_level(h.optimise)
-    assert any(p.startswith("cgscc(") and "inline" in p for p in simplify)
-    assert not any(p.startswith("cgscc(") for p in optimise)
+    assert h is not None and h.named.endswith("default<O3>")
+    optimise = top_level(h.optimise)
+    assert optimise[0] == "elim-avail-extern"
+    assert not any(p.startswith("cgscc(") for p in optimise)  # no inliner after the cut
     assert "loop-vectorize" in h.optimise and "slp-vectorizer" in h.optimise
-    assert "loop-vectorize" not in h.simplify
-    assert halves("-O3", ("-fno-vectorize",)).optimise != h.optimise  # flags are asked
+    assert halves("-O3", ("-fno-vectorize",)) is None  # lowered in one step
+    assert halves("-O0", ()) is None
 
 
 def disassembly(obj: Path) -> str:

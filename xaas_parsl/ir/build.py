@@ -26,8 +26,8 @@ from xaas_parsl.ir.bundle import (
     read_units,
     select_configs,
 )
-from xaas_parsl.ir.lower import code_flags, simplify
-from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES, Phases, splittable
+from xaas_parsl.ir.lower import code_flags, simplify, unit_halves
+from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES, Phases
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import parallel, run_tool
@@ -131,7 +131,7 @@ def simplify_all(manifests: dict[str, dict[str, Any]], store: Store, jobs: int,
     todo: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
     for manifest in manifests.values():
         for u in manifest["units"]:
-            if u["kind"] == "ir" and splittable(u["opt_level"]):
+            if u["kind"] == "ir" and unit_halves(u) is not None:
                 todo.setdefault((u["ir"], u["opt_level"], code_flags(u)), []).append(u)
     results = parallel(list(todo.items()),
                        lambda item: simplify(store, index, item[0][0], item[1][0]),

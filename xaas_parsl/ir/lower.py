@@ -29,7 +29,7 @@ from typing import Any
 
 from xaas_parsl.errors import ToolError
 from xaas_parsl.fileio import load_json, write_json
-from xaas_parsl.ir.pipeline import OPT, Halves, Phases, halves, splittable
+from xaas_parsl.ir.pipeline import OPT, SPLIT_AT, Halves, Phases, halves
 from xaas_parsl.ir.retarget import retarget
 from xaas_parsl.ir.sharing import is_openmp_flag
 from xaas_parsl.ir.store import Store
@@ -51,8 +51,9 @@ def code_flags(unit: dict[str, Any]) -> tuple[str, ...]:
     return tuple(f for f in unit["fflags"] if not is_openmp_flag(f))
 
 
-def unit_halves(unit: dict[str, Any]) -> Halves:
-    """The pipeline halves of a unit (tuning does not change x86 pipelines: not asked)."""
+def unit_halves(unit: dict[str, Any]) -> Halves | None:
+    """The pipeline halves of a unit, ``None`` when it is lowered in one step (tuning does
+    not change x86 pipelines: not asked)."""
     return halves(unit["opt_level"], code_flags(unit))
 
 
@@ -70,22 +71,55 @@ def simplify(store: Store, index: dict[str, str], digest: str, unit: dict[str, A
     """Bundle time, ``split`` mode: run the simplification half on stored IR ``digest``
     (cached in ``index`` under a key holding the mode); returns (pre-optimised IR, done now)."""
     h = unit_halves(unit)
-    key = hashlib.sha256(json.dumps(["split", digest, h.simplify, h.inline, toolchain()])
+    if h is None:
+        raise ToolError(f"unit {unit['output']}: its pipeline cannot be split")
+    key = hashlib.sha256(json.dumps(["split", digest, h.named, SPLIT_AT, toolchain()])
                          .encode()).hexdigest()
     known = index.get(key)
     if known and store.intact(known):
         return known, False
     source = store.get(digest, unit["output"])
+    text = store.temp_path(key[:16]).with_suffix(".ll")
     temp = store.temp_path(key[:16])
+    what = f"simplify IR of unit {unit['output']}"
     try:
-        run_tool([OPT, *h.inline, f"-passes={h.simplify}", str(source), "-o", str(temp)],
-                 f"simplify IR of unit {unit['output']}")
+        text.write_bytes(first_half(h.named, source, what))
+        run_tool(["llvm-as-19", str(text), "-o", str(temp)], what)
     except ToolError:
         temp.unlink(missing_ok=True)
         raise
+    finally:
+        text.unlink(missing_ok=True)
     pre = store.add(temp)
     index[key] = pre
     return pre, True
+
+
+def first_half(named: str, source: Path, what: str) -> bytes:
+    """The module as ``opt -passes=<named>`` has it right before ``elim-avail-extern``
+    (printed by ``-print-before``); ``opt`` is stopped when it starts printing the module
+    after that pass, so the second half is not run here."""
+    after = b"\n; *** IR Dump After "
+    argv = [OPT, f"-passes={named}", f"-print-before={SPLIT_AT}", f"-print-after={SPLIT_AT}",
+            "-print-module-scope", str(source), "-disable-output"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    out = bytearray()
+    found = -1
+    while found < 0 and (chunk := os.read(proc.stderr.fileno(), 1 << 20)):
+        searched = max(0, len(out) - len(after))
+        out += chunk
+        found = out.find(after, searched)
+    if found >= 0:
+        proc.kill()
+    proc.stderr.close()
+    code = proc.wait()
+    if found < 0 and code != 0:
+        raise ToolError(f"{what}: opt exit {code}: {first_error(out.decode(errors='replace'))}")
+    head, _, body = bytes(out[:found + 1] if found >= 0 else out).partition(b"\n")
+    if not head.startswith(b"; *** IR Dump Before"):
+        raise ToolError(f"{what}: opt printed no module before {SPLIT_AT}")
+    return body
 
 
 @dataclass
@@ -116,7 +150,8 @@ class Job:
 
 def object_key(mode: str, unit: dict[str, Any], digest: str) -> str:
     """Everything that decides a lowered object's bytes, hashed."""
-    pipeline = unit_halves(unit).key() if mode == "split" else ""
+    h = unit_halves(unit) if mode == "split" else None
+    pipeline = h.key() if h else ""
     data = [mode, digest, unit["retargetable"], unit["opt_level"], list(unit["tuning"]),
             list(code_flags(unit)), pipeline, toolchain()]
     return hashlib.sha256(json.dumps(data).encode()).hexdigest()
@@ -174,6 +209,9 @@ def _lower(job: Job, count: bool) -> None:
 def _optimise(job: Job, count: bool) -> None:
     """``split``: the pipeline's optimisation half, for the target in the IR's attributes."""
     h = unit_halves(job.unit)
+    if h is None:  # the bundle split it: another clang's pipeline
+        raise ToolError(f"{job.what('optimisation half')}: this clang's pipeline cannot be "
+                        "split as the bundle's was; deploy with --mode full")
     argv = [OPT, f"-passes={h.optimise}", str(job.ir), "-o", str(job.temp(".opt.bc"))]
     job.passes += run_counted([*argv, *(["-debug-pass-manager"] if count else [])],
                               job.what("optimisation half, opt"), count)
@@ -215,7 +253,7 @@ def make_jobs(store: Store, manifest_units: list[dict[str, Any]], mode: str, obj
     every unit needs its pre-optimised IR (``pre``): the caller checks the bundle's mode."""
     jobs = []
     for u in manifest_units:
-        if mode == "split" and splittable(u["opt_level"]):
+        if mode == "split" and "pre" in u:
             unit_mode, digest = "split", u["pre"]
         else:
             unit_mode, digest = "full", u["ir"]

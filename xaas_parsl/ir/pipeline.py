@@ -3,21 +3,26 @@
 clang's ``-O2``/``-O3`` pipeline is LLVM's per-module default pipeline: a *simplification*
 half (inlining, SROA, GVN, loop canonicalisation, ...) followed by an *optimisation* half
 that starts at ``elim-avail-extern`` and holds what the target's cost model decides most:
-loop vectorisation, SLP vectorisation, runtime unrolling, and then code generation. In
-``split`` mode the bundle runs the simplification half once per IR file with ``opt``, and a
-deployment runs only the optimisation half and code generation for its target.
+loop vectorisation, SLP vectorisation, runtime unrolling; then code generation. In ``split``
+mode the bundle runs the simplification half once per IR file, and a deployment runs only the
+optimisation half and code generation for its target.
 
-Both halves are taken from clang itself (``-mllvm -print-pipeline-passes`` with the unit's
-``-O`` level and flags), so the passes and their parameters are exactly those of the native
-compile. One thing the printed text cannot carry is the inliner's parameters (the text's
-``inline`` gets ``opt``'s defaults, an O2 threshold): ``inline_flags`` passes the values
-clang derives from the ``-O`` level. Run back to back, the two halves give the same object
-code as ``clang -O3`` (``tests/ir/test_split.py`` and ``benchmarks/ir_llama.py`` check).
+The bundle runs ``opt -passes=default<O3>`` itself and keeps the module as it is right
+before ``elim-avail-extern`` (``-print-before``, the process is stopped there): re-parsing
+the *printed* first half would not do, the text loses parameters the pipeline builder sets
+(the inliner's O3 thresholds, ``vector-combine``'s early-folds-only mode, the full unroller's
+O3 threshold), and the code would differ from clang's. The second half has no such passes, so
+deployment runs its printed text (``opt -passes=...``) and then code generation with
+``clang -Xclang -disable-llvm-passes``, so clang's code-generation options apply. A unit is
+split only when ``opt``'s named pipeline prints exactly as clang's for its ``-O`` level and
+flags (``-fno-vectorize`` etc. change clang's); otherwise it is lowered in one step. Run back
+to back, the halves give the same object code as ``clang -O3`` (``tests/ir/test_split.py``,
+``tests/ir/test_llama_split.py``, ``benchmarks/ir_llama.py`` check).
 
 The simplification half still reads the functions' target attributes (the inliner's
 compatibility check, TTI costs): for a unit with one IR per configuration those are the final
-ones already; for a *retargetable* IR it runs on the generic attributes and the IR is
-re-targeted afterwards, before the optimisation half (see docs/ir.md for what was measured).
+ones already; a *retargetable* IR is simplified for the generic CPU and re-targeted
+afterwards, before the optimisation half (docs/ir.md says what that costs in parity).
 """
 
 from __future__ import annotations
@@ -42,16 +47,16 @@ OPT = "opt-19"
 
 @dataclass(frozen=True)
 class Halves:
-    """The two halves of one unit's pipeline and the ``opt`` options they need."""
+    """How one unit's pipeline is split: the *named* pipeline whose first half the bundle
+    runs (``opt -passes=default<O3>``, stopped at ``elim-avail-extern``) and the text of the
+    second half that deployment runs."""
 
-    simplify: str
+    named: str
     optimise: str
-    inline: tuple[str, ...]
 
     def key(self) -> str:
         """A short hash of the whole pipeline (part of store keys)."""
-        text = "\n".join([self.simplify, self.optimise, *self.inline])
-        return hashlib.sha256(text.encode()).hexdigest()[:16]
+        return hashlib.sha256(f"{self.named}\n{self.optimise}".encode()).hexdigest()[:16]
 
 
 def top_level(pipeline: str) -> list[str]:
@@ -70,45 +75,52 @@ def top_level(pipeline: str) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
-def inline_flags(opt_level: str) -> tuple[str, ...]:
-    """``opt`` options that give the textual ``inline`` pass the parameters clang's pipeline
-    builder gives it for ``opt_level`` (LLVM's ``getInlineParams(speed, size)``)."""
-    if opt_level in ("-O3", "-Ofast"):
-        return ("-inlinedefault-threshold=250", "-locally-hot-callsite-threshold=525")
-    if opt_level == "-Os":
-        return ("-inlinedefault-threshold=50",)
-    if opt_level == "-Oz":
-        return ("-inlinedefault-threshold=5",)
-    return ()
+def named_pipeline(opt_level: str) -> str | None:
+    """``opt``'s name of the default pipeline clang builds for ``opt_level`` (pure);
+    ``None`` for ``-O0``, whose units are lowered in one step in every mode."""
+    level = {"-O1": "O1", "-Og": "O1", "-O": "O2", "-O2": "O2", "-O3": "O3", "-Ofast": "O3",
+             "-O4": "O3", "-Os": "Os", "-Oz": "Oz"}.get(opt_level)
+    return f"default<{level}>" if level else None
 
 
-def split_pipeline(pipeline: str, opt_level: str) -> Halves:
-    """Cut clang's printed pipeline before ``elim-avail-extern`` (pure). A pipeline without
-    that pass (``-O0``) is a ``ToolError``: callers lower such units in ``full`` mode."""
-    passes = top_level(pipeline)
-    if SPLIT_AT not in passes:
-        raise ToolError(f"no {SPLIT_AT} in the {opt_level} pipeline: cannot split it")
-    k = passes.index(SPLIT_AT)
-    return Halves(",".join(passes[:k]), ",".join(passes[k:]), inline_flags(opt_level))
+def split_pipeline(clang: str, opt: str, named: str) -> Halves | None:
+    """The halves when ``opt``'s printed ``named`` pipeline is clang's (pure): clang's
+    ``declare-to-assign`` (a no-op without debug info) is put first, where it commutes with
+    the attribute passes before it. ``None`` when they differ — flags such as
+    ``-fno-vectorize`` change clang's pipeline — or there is no ``elim-avail-extern``."""
+    passes = top_level(clang)
+    opt_passes = top_level(opt)
+    if opt_passes[-1:] == ["verify"]:  # opt verifies the module it writes
+        opt_passes.pop()
+    if "declare-to-assign" in passes and "declare-to-assign" not in opt_passes:
+        named = f"function(declare-to-assign),{named}"
+        opt_passes.insert(0, "declare-to-assign")
+        passes = ["declare-to-assign", *[p for p in passes if p != "declare-to-assign"]]
+    if passes != opt_passes or SPLIT_AT not in passes:
+        return None
+    return Halves(named, ",".join(passes[passes.index(SPLIT_AT):]))
 
 
-def splittable(opt_level: str) -> bool:
-    """Whether a unit compiled at ``opt_level`` has a pipeline worth splitting (``-O0``
-    runs almost nothing: its units are lowered in one step in every mode)."""
-    return opt_level not in ("-O0", "")
+def _printed(argv: list[str], what: str) -> str:
+    proc = subprocess.run([*argv, "-print-pipeline-passes"], input="", capture_output=True,
+                          text=True, check=False)
+    lines = proc.stdout.strip().splitlines()
+    if proc.returncode != 0 or not lines:
+        raise ToolError(f"{what} did not print its pipeline: {proc.stderr.strip()[:200]}")
+    return lines[-1]
 
 
 @cache
-def halves(opt_level: str, flags: tuple[str, ...]) -> Halves:
-    """The halves of clang's pipeline for ``opt_level`` and ``flags`` (tuning and ``-f``
-    flags: ``-fno-unroll-loops`` etc. change the pipeline), asked from clang (cached)."""
-    argv = [CLANGXX, "-x", "ir", "-c", "-", "-o", "/dev/null", opt_level, *flags,
-            "-Wno-unused-command-line-argument", "-mllvm", "-print-pipeline-passes"]
-    proc = subprocess.run(argv, input="", capture_output=True, text=True, check=False)
-    if proc.returncode != 0 or not proc.stdout.strip():
-        raise ToolError(f"clang did not print its {opt_level} pipeline: "
-                        f"{proc.stderr.strip()[:200]}")
-    return split_pipeline(proc.stdout.strip().splitlines()[-1], opt_level)
+def halves(opt_level: str, flags: tuple[str, ...]) -> Halves | None:
+    """The split of clang's pipeline for ``opt_level`` and code flags (``-fno-unroll-loops``
+    etc. change it), or ``None`` when the unit is lowered in one step (cached)."""
+    named = named_pipeline(opt_level)
+    if named is None:
+        return None
+    clang = _printed([CLANGXX, "-x", "ir", "-c", "-", "-o", "/dev/null", opt_level, *flags,
+                      "-Wno-unused-command-line-argument", "-mllvm"], "clang")
+    opt = _printed([OPT, f"-passes={named}", "-disable-output"], "opt")
+    return split_pipeline(clang, opt, named)
 
 
 @dataclass
