@@ -4,21 +4,34 @@ Four x86 configurations of the llama-cpp-python 0.3.36 sdist's vendored llama.cp
 (``xaas_parsl/bundled_apps/llama.cpp/ir-cpu.yaml``, GGML_NATIVE=OFF): ``SSE42``, ``AVX2``
 (+FMA, F16C, BMI2), ``AVX512`` and ``AVX512_VNNI_BF16``; each builds ggml and llama.cpp's
 ``test-quantize-fns`` and ``test-backend-ops`` with clang-19. The script measures, in one run
-on one machine:
+on one machine, CPU seconds (user + system of all child processes) of every phase:
 
-1. the IR path: ``build_bundle`` (configure ×4, preprocess, emit deduplicated IR) plus
-   ``deploy`` of all four configurations (re-target, lower, link, install);
-2. the source path: ``cmake_build`` of each configuration (same compiler, same arguments);
-3. ``test-quantize-fns`` of every deployed configuration this CPU can run;
-4. ``test-backend-ops perf -o MUL_MAT -b CPU`` of the IR-deployed and the native ``AVX512``
-   builds in interleaved rounds (order alternating), per case the median us/run and GFLOPS;
-   the figure is the median over cases of IR/native time (goal: within 3 %).
+1. the IR path in ``--mode`` (default ``split``): ``build_bundle`` (configure ×4, preprocess,
+   emit deduplicated IR, and in split mode the simplification half of the optimisation
+   pipeline once per IR file) plus ``deploy`` of each configuration (re-target, optimisation
+   half, code generation, link, install; objects whose IR and target are identical to an
+   earlier deployment's are reused) — each with its per-phase breakdown;
+2. the source path: ``cmake_build`` of each configuration (same compiler, same arguments),
+   each right after the same configuration's deployment;
+3. parity per configuration: objects of the deployed tree vs the native build (disassembly;
+   differing functions listed), installed executables byte for byte;
+4. in split mode, a ``full``-mode deployment of the timed configuration from the same bundle
+   (what the split saves);
+5. ``test-quantize-fns`` of every deployed configuration this CPU can run;
+6. ``test-backend-ops perf -o MUL_MAT -b CPU`` of the IR-deployed and the native build of the
+   widest configuration this CPU runs, interleaved rounds (order alternating), per case the
+   median us/run and GFLOPS; the figure is the median over cases of IR/native time (goal:
+   within 2 %).
+
+Goals (issue 24): one deployment ≤ 0.4× the CPU time of building that configuration from
+source (``deploy_over_source_cpu``, median over configurations) and IR build + 4 deployments
+≤ 0.7× the four source builds (``ir_over_native_build_cpu``).
 
 Phases already done are kept in ``<workdir>/state.json`` and skipped on a rerun (``--fresh``
 redoes them); the timings in the JSON are those of the run that did each phase. Results:
-``benchmarks/results/ir_llama.{json,png}``. Never part of CI (it takes an hour on 2 cores).
+``benchmarks/results/ir_llama.{json,png}``. Never part of CI (an hour or more on 2 cores).
 
-Run: ``nice -n 19 .venv/bin/python benchmarks/ir_llama.py [--rounds 5] [--filter REGEX]``.
+Run: ``nice -n 19 .venv/bin/python benchmarks/ir_llama.py [--rounds 5] [--mode split|full]``.
 """
 
 from __future__ import annotations
@@ -139,11 +152,31 @@ def disassembly(obj: Path) -> str:
     return re.sub(r"<\.L[^>]*>", "<.L>", "\n".join(out.splitlines()[3:]))
 
 
-def identical_objects(ir_tree: Path, native_tree: Path) -> tuple[int, int]:
-    """How many objects of the IR-deployed tree disassemble exactly as the native ones."""
+def differing_objects(ir_tree: Path, native_tree: Path) -> dict[str, Any]:
+    """Objects of the IR-deployed tree whose disassembly differs from the native build's,
+    with the functions that differ (symbols whose instructions are not the same)."""
     objs = [o.relative_to(ir_tree) for o in sorted(ir_tree.rglob("*.o"))]
-    same = sum(disassembly(ir_tree / o) == disassembly(native_tree / o) for o in objs)
-    return same, len(objs)
+    differ: dict[str, list[str]] = {}
+    for o in objs:
+        a, b = disassembly(ir_tree / o), disassembly(native_tree / o)
+        if a != b:
+            fa, fb = functions(a), functions(b)
+            differ[str(o)] = sorted(f for f in fa.keys() | fb.keys() if fa.get(f) != fb.get(f))
+    return {"objects": len(objs), "identical": len(objs) - len(differ), "differing": differ}
+
+
+def functions(disasm: str) -> dict[str, str]:
+    """Disassembly text per symbol (``<name>:`` headers of objdump)."""
+    out: dict[str, str] = {}
+    name = ""
+    for line in disasm.splitlines():
+        if line.endswith(">:"):
+            name = line.split("<", 1)[1][:-2]
+        elif name:
+            # addresses shift when an earlier function changes size: keep symbol+offset only
+            text = re.sub(r"\b[0-9a-f]+ <", "<", re.sub(r"^\s*[0-9a-f]+:", "", line))
+            out[name] = out.get(name, "") + text + "\n"
+    return out
 
 
 def identical_executables(ir: Path, native: Path) -> dict[str, bool]:
@@ -170,6 +203,12 @@ def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], roun
     return runs
 
 
+def perf_config(names: list[str], flags: set[str]) -> str:
+    """The configuration timed against its native build: the widest one this CPU runs."""
+    runnable = [n for n in names if NEEDS[n] <= flags]
+    return "AVX512" if "AVX512" in runnable else (runnable[-1] if runnable else names[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/xaas-ir-llama"))
@@ -178,6 +217,8 @@ def main() -> None:
                         help="test-backend-ops -p regex on the MUL_MAT cases ('' = all ~400, "
                              "hours on 2 cores; default: 8 llama-8B-sized cases)")
     parser.add_argument("-j", "--jobs", type=int, default=2)
+    parser.add_argument("--mode", choices=["split", "full"], default="split",
+                        help="IR optimisation mode of the bundle and its deployments")
     parser.add_argument("--fresh", action="store_true", help="Redo every phase.")
     parser.add_argument("--cached-only", action="store_true",
                         help="Run no build phase that is not done yet; report what exists.")
@@ -186,18 +227,21 @@ def main() -> None:
     app = load_app(APP)
     configs = app.configurations("x86_64")
     names = [c.name for c in configs]
+    flags = cpu_flags()
+    timed = perf_config(names, flags)
     work = args.workdir.resolve()
     state = State(work / "state.json", args.fresh, args.cached_only)
-    bundle = work / "bundle"
-    summary = state.phase("ir_build", lambda: build_bundle(app, bundle, names, args.jobs),
-                          bundle / "bundle.json")["result"]
+    bundle = work / f"bundle-{args.mode}"
+    m = args.mode
+    state.phase(f"ir_build:{m}", lambda: build_bundle(app, bundle, names, args.jobs, mode=m),
+                bundle / "bundle.json")
     installs: dict[str, Path] = {}
-    # AVX512 first (the perf pair), and each configuration's deploy next to its source build,
-    # so a change of the shared machine's load hits both paths alike.
-    for config in sorted(configs, key=lambda c: c.name != "AVX512"):
+    # The timed configuration first, and each configuration's deploy next to its source
+    # build, so a change of the shared machine's load hits both paths alike.
+    for config in sorted(configs, key=lambda c: c.name != timed):
         name = config.name
         installs[f"ir-{name}"] = bundle / "deploy" / name / "install"
-        state.phase(f"ir_deploy:{name}", lambda n=name: deploy(bundle, n, jobs=args.jobs),
+        state.phase(f"ir_deploy:{m}:{name}", lambda n=name: deploy(bundle, n, jobs=args.jobs),
                     installs[f"ir-{name}"])
         tree = work / "native" / name
         cmake_args = [*app.cmake_args, *config.cmake_args(), "-DCMAKE_C_COMPILER=clang-19",
@@ -208,114 +252,163 @@ def main() -> None:
                                                                  t / "install", a,
                                                                  jobs=args.jobs).prefix),
                     installs[f"native-{name}"])
+        # compared now: a later full-mode deployment of the timed configuration relinks
+        # the same tree
+        state.phase(f"parity:{m}:{name}",
+                    lambda n=name: differing_objects(bundle / "builds" / n,
+                                                     work / "native" / n / "build"))
+    if m == "split":  # the old mode on the same bundle, one configuration: what split saves
+        full_install = work / "full-mode" / timed / "install"
+        installs[f"ir-full-{timed}"] = full_install
+        state.phase(f"ir_deploy:full:{timed}",
+                    lambda: deploy(bundle, timed, install_dir=full_install, jobs=args.jobs,
+                                   mode="full"), full_install)
+    report(args, work, bundle, names, timed, state.data, installs,
+           {c.name: c.cmake_args() for c in configs})
+
+
+def cpu(phases: dict[str, Any], key: str) -> float:
+    """CPU seconds of a finished phase."""
+    return float(phases[key]["cpu_seconds"])
+
+
+def report(args: argparse.Namespace, work: Path, bundle: Path, names: list[str], timed: str,
+           phases: dict[str, Any], installs: dict[str, Path],
+           configs: dict[str, list[str]]) -> None:
+    """Tests, perf rounds, parity checks; the JSON, the table and the plot."""
+    m = args.mode
     flags = cpu_flags()
     runnable = {n: NEEDS[n] <= flags for n in names}
     tests: dict[str, Any] = {}
-    for label in [f"ir-{n}" for n in names] + ["native-AVX512"]:
-        name = label.split("-", 1)[1]
+    for label in [f"ir-{n}" for n in names] + [f"native-{timed}", f"ir-full-{timed}"]:
+        name = label.rsplit("-", 1)[1] if label.startswith("ir-full") else label.split("-", 1)[1]
+        if label not in installs:
+            continue
         if not runnable[name]:
             tests[label] = {"passed": None,
                             "skipped": "CPU lacks " + ", ".join(sorted(NEEDS[name] - flags))}
         elif not installs[label].exists():
-            tests[label] = {"passed": None, "skipped": "not built (--cached-only)"}
+            tests[label] = {"passed": None, "skipped": "not built yet"}
         else:
             tests[label] = run_tests(installs[label])
         console.print(f"test-quantize-fns {label}: {tests[label]}")
-    perf_labels = ["ir-AVX512", "native-AVX512"]
-    runs = measure_perf(work / "perf.json", installs, perf_labels, args.rounds, args.filter)
-    cases = sorted(set.intersection(*(set(x) for v in runs.values() for x in v)))
-    per_case: dict[str, dict[str, float]] = {}
-    for case in cases:
-        med = {k: (statistics.median(x[case][0] for x in runs[k]),
-                   statistics.median(x[case][1] for x in runs[k])) for k in perf_labels}
-        per_case[case] = {"ir_us": med["ir-AVX512"][0], "native_us": med["native-AVX512"][0],
-                          "ir_gflops": med["ir-AVX512"][1],
-                          "native_gflops": med["native-AVX512"][1],
-                          "ir_over_native_time": round(med["ir-AVX512"][0]
-                                                       / med["native-AVX512"][0], 4)}
-    ratio = statistics.median(c["ir_over_native_time"] for c in per_case.values())
-    same, total = identical_objects(bundle / "builds" / "AVX512", work / "native" / "AVX512"
-                                    / "build")
-    phases = state.data
+    ir_label, native_label = f"ir-{timed}", f"native-{timed}"
+    perf: dict[str, Any] = {"command": "test-backend-ops perf -o MUL_MAT -b CPU"
+                            + (f" -p {args.filter}" if args.filter else ""),
+                            "config": timed, "rounds": args.rounds}
+    if installs[ir_label].exists() and installs[native_label].exists() and runnable[timed]:
+        runs = measure_perf(work / f"perf-{m}-{timed}.json", installs,
+                            [ir_label, native_label], args.rounds, args.filter)
+        cases = sorted(set.intersection(*(set(x) for v in runs.values() for x in v)))
+        per_case: dict[str, dict[str, float]] = {}
+        for case in cases:
+            med = {k: (statistics.median(x[case][0] for x in runs[k]),
+                       statistics.median(x[case][1] for x in runs[k])) for k in runs}
+            per_case[case] = {"ir_us": med[ir_label][0], "native_us": med[native_label][0],
+                              "ir_gflops": med[ir_label][1],
+                              "native_gflops": med[native_label][1],
+                              "ir_over_native_time": round(med[ir_label][0]
+                                                           / med[native_label][0], 4)}
+        ratio = statistics.median(c["ir_over_native_time"] for c in per_case.values())
+        perf.update({"cases": len(cases), "per_case": per_case,
+                     "median_ir_over_native_time": round(ratio, 4),
+                     "within_2pct": abs(ratio - 1) <= 0.02})
+    parity = {k.rsplit(":", 1)[1]: v["result"] for k, v in phases.items()
+              if k.startswith(f"parity:{m}:")}
+    same = (parity[timed]["identical"], parity[timed]["objects"]) if timed in parity else (0, 0)
     # the build comparison covers the configurations whose both paths are done
-    both = [n for n in names if f"ir_deploy:{n}" in phases and f"native:{n}" in phases]
+    both = [n for n in names if f"ir_deploy:{m}:{n}" in phases and f"native:{n}" in phases]
     share = len(both) / len(names)  # IR build counted pro rata when configurations are missing
-    ir_seconds = share * phases["ir_build"]["seconds"] + sum(
-        phases[f"ir_deploy:{n}"]["seconds"] for n in both)
-    native_seconds = sum(phases[f"native:{n}"]["seconds"] for n in both) or float("nan")
-    ir_cpu = share * phases["ir_build"]["cpu_seconds"] + sum(
-        phases[f"ir_deploy:{n}"]["cpu_seconds"] for n in both)
-    native_cpu = sum(phases[f"native:{n}"]["cpu_seconds"] for n in both) or float("nan")
+    build = f"ir_build:{m}"
+    ir_cpu = share * cpu(phases, build) + sum(cpu(phases, f"ir_deploy:{m}:{n}") for n in both)
+    native_cpu = sum(cpu(phases, f"native:{n}") for n in both) or float("nan")
+    ir_wall = share * phases[build]["seconds"] + sum(
+        phases[f"ir_deploy:{m}:{n}"]["seconds"] for n in both)
+    native_wall = sum(phases[f"native:{n}"]["seconds"] for n in both) or float("nan")
+    deploy_ratio = {n: round(cpu(phases, f"ir_deploy:{m}:{n}") / cpu(phases, f"native:{n}"), 3)
+                    for n in both}
     exes = {n: identical_executables(installs[f"ir-{n}"], installs[f"native-{n}"])
             for n in both}
+    summary = phases[build]["result"]
+    deploys = {k.rsplit(":", 2)[1] + ":" + k.rsplit(":", 1)[1]: v["result"]
+               for k, v in phases.items() if k.startswith("ir_deploy:")}
+    full_key = f"ir_deploy:full:{timed}"
     result: dict[str, Any] = {
         "benchmark": "ir_llama", "host": platform.node(), "cores": os.cpu_count(),
         "app": "llama.cpp (llama-cpp-python 0.3.36 vendor/llama.cpp), ggml + 2 tests",
-        "configs": {c.name: c.cmake_args() for c in configs},
+        "mode": m, "configs": configs,
         "bundle": {k: summary[k] for k in ("compile_jobs", "unique_irs", "native_jobs",
                                            "reduction")},
         "literal_rule_irs": literal_irs([u for n in names for u in read_units(
             n, bundle / "builds" / n)]),
         "build_comparison_configs": both,
         "seconds": {k: v["seconds"] for k, v in phases.items()},
-        "ir_total_seconds": round(ir_seconds, 1),
-        "native_total_seconds": round(native_seconds, 1),
-        "ir_over_native_build_time": round(ir_seconds / native_seconds, 3),
         "cpu_seconds": {k: v["cpu_seconds"] for k, v in phases.items()},
+        "ir_total_seconds": round(ir_wall, 1),
+        "native_total_seconds": round(native_wall, 1) if both else None,
+        "ir_over_native_build_time": round(ir_wall / native_wall, 3) if both else None,
         "ir_total_cpu_seconds": round(ir_cpu, 1),
-        "native_total_cpu_seconds": round(native_cpu, 1),
-        "ir_over_native_build_cpu": round(ir_cpu / native_cpu, 3),
-        "deploy": {n: {k: phases[f"ir_deploy:{n}"]["result"][k]
-                       for k in ("lowered", "placed", "compiled_natively")}
-                   for n in names if f"ir_deploy:{n}" in phases},
-        "runnable_here": runnable, "test_quantize_fns": tests,
-        "perf": {"command": "test-backend-ops perf -o MUL_MAT -b CPU"
-                 + (f" -p {args.filter}" if args.filter else ""),
-                 "rounds": args.rounds, "cases": len(cases), "per_case": per_case,
-                 "median_ir_over_native_time": round(ratio, 4),
-                 "within_3pct": abs(ratio - 1) <= 0.03},
-        "identical_objects_avx512": f"{same}/{total}",
+        "native_total_cpu_seconds": round(native_cpu, 1) if both else None,
+        "ir_over_native_build_cpu": round(ir_cpu / native_cpu, 3) if both else None,
+        "deploy_over_source_cpu": round(statistics.median(deploy_ratio.values()), 3)
+        if deploy_ratio else None,
+        "deploy_over_source_cpu_per_config": deploy_ratio,
+        "goals": {"deploy_over_source_cpu_le_0.4": bool(deploy_ratio) and statistics.median(
+            deploy_ratio.values()) <= 0.4,
+                  "ir_over_native_build_cpu_le_0.7": bool(both) and ir_cpu / native_cpu <= 0.7,
+                  "perf_within_2pct": perf.get("within_2pct")},
+        # CPU seconds of every step of the bundle build and of each deployment
+        "phase_breakdown": {"ir_build": summary.get("phases"),
+                            **{f"deploy:{k}": v.get("phases") for k, v in deploys.items()}},
+        "deploy": {k: {f: v.get(f) for f in ("mode", "lowered", "reused", "placed",
+                                             "compiled_natively", "cpu_s")}
+                   for k, v in deploys.items()},
+        "split_over_full_deploy_cpu": round(cpu(phases, f"ir_deploy:split:{timed}")
+                                            / cpu(phases, full_key), 3)
+        if full_key in phases and f"ir_deploy:split:{timed}" in phases else None,
+        "runnable_here": runnable, "test_quantize_fns": tests, "perf": perf,
+        "identical_objects": {n: f"{p['identical']}/{p['objects']}" for n, p in parity.items()},
+        "differing_functions": {n: p["differing"] for n, p in parity.items() if p["differing"]},
         "identical_executables": exes,
-        # byte-identical programs perform identically: a timing gap is then machine noise
-        "parity_goal_met": all(exes.get("AVX512", {"": False}).values())
-        or abs(ratio - 1) <= 0.03,
     }
     write_json(RESULTS / "ir_llama.json", result)
-    table = Table(title="llama.cpp IR bundle")
+    table = Table(title=f"llama.cpp IR bundle ({m} mode)")
     for col in ("figure", "value"):
         table.add_column(col)
     b = result["bundle"]
     table.add_row("compile jobs -> IR files (+native)",
                   f"{b['compile_jobs']} -> {b['unique_irs']} (+{b['native_jobs']}), "
                   f"{b['reduction']:.1%} fewer")
-    table.add_row(f"IR build + deploys / source builds ({len(both)} configs)",
-                  f"{ir_seconds:.0f} s / {native_seconds:.0f} s = "
-                  f"{result['ir_over_native_build_time']:.2f}")
-    table.add_row("same, CPU time (user+sys)",
-                  f"{ir_cpu:.0f} s / {native_cpu:.0f} s = "
-                  f"{result['ir_over_native_build_cpu']:.2f}")
-    table.add_row("test-quantize-fns ir-AVX512", str(tests["ir-AVX512"].get("passed")))
-    table.add_row("MUL_MAT IR/native time (median of cases)",
-                  f"{ratio:.4f} over {len(cases)} cases, {args.rounds} rounds")
-    table.add_row("AVX512 objects identical (disassembly) / executables",
-                  f"{same}/{total}, {exes.get('AVX512')}")
+    table.add_row(f"CPU: IR build + deploys / source builds ({len(both)} configs)",
+                  f"{ir_cpu:.0f} s / {native_cpu:.0f} s = {result['ir_over_native_build_cpu']}")
+    table.add_row("CPU: one deploy / its source build (median)",
+                  f"{result['deploy_over_source_cpu']} {deploy_ratio}")
+    table.add_row(f"CPU: split / full deploy of {timed}", str(result["split_over_full_deploy_cpu"]))
+    table.add_row("test-quantize-fns", ", ".join(f"{k}: {v.get('passed')}"
+                                                 for k, v in tests.items()))
+    table.add_row(f"MUL_MAT IR/native time, {timed} (median of cases)",
+                  str(perf.get("median_ir_over_native_time")))
+    table.add_row(f"{timed} objects identical (disassembly) / executables",
+                  f"{same[0]}/{same[1]}, {exes.get(timed)}")
     Console().print(table)
     if not args.no_plot:
-        plot(result, both)
+        plot(result, both, timed)
 
 
-def plot(result: dict[str, Any], names: list[str]) -> None:
-    """Build wall time (stacked phases) and the per-case IR/native MUL_MAT time ratio."""
+def plot(result: dict[str, Any], names: list[str], timed: str) -> None:
+    """CPU time of both paths (stacked phases), one deployment's phases in both modes, and
+    the per-case IR/native MUL_MAT time ratio."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sec = result["cpu_seconds"]  # wall time on a shared machine measures the other users
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 4))
+    m = result["mode"]
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(14, 4))
     bottom = 0.0
-    for key, label in [("ir_build", "IR build"), *[(f"ir_deploy:{n}", f"deploy {n}")
-                                                   for n in names]]:
+    for key, label in [(f"ir_build:{m}", "IR build"),
+                       *[(f"ir_deploy:{m}:{n}", f"deploy {n}") for n in names]]:
         ax1.bar("IR bundle", sec[key], bottom=bottom, label=label)
         bottom += sec[key]
     bottom = 0.0
@@ -323,16 +416,28 @@ def plot(result: dict[str, Any], names: list[str]) -> None:
         ax1.bar("from source", sec[f"native:{n}"], bottom=bottom, label=f"build {n}",
                 hatch="//", alpha=0.6)
         bottom += sec[f"native:{n}"]
-    ax1.set_ylabel("CPU time (s, user+sys), whole IR build")
+    ax1.set_ylabel("CPU time (s, user+sys)")
     ax1.set_title(f"{len(names)} configurations: IR path "
-                  f"{result['ir_over_native_build_cpu']:.2f}x the CPU time")
+                  f"{result['ir_over_native_build_cpu']}x the CPU time")
     ax1.legend(fontsize=6)
-    ratios = [c["ir_over_native_time"] for c in result["perf"]["per_case"].values()]
-    ax2.hist(ratios, bins=20)
-    ax2.axvline(1.0, color="k", lw=0.8)
-    ax2.set_xlabel("IR-deployed / native AVX512 time per MUL_MAT case")
-    ax2.set_title(f"median {result['perf']['median_ir_over_native_time']:.3f} "
-                  f"({result['perf']['cases']} cases)")
+    breakdown = result["phase_breakdown"]
+    for label in (f"{mode}:{timed}" for mode in ("full", "split")):
+        rows = breakdown.get(f"deploy:{label}") or {}
+        bottom = 0.0
+        for phase, row in rows.items():
+            ax2.bar(label, row["cpu_s"], bottom=bottom, label=f"{label} {phase}")
+            bottom += row["cpu_s"]
+    if f"native:{timed}" in sec:
+        ax2.bar(f"source:{timed}", sec[f"native:{timed}"], hatch="//", alpha=0.6,
+                label="source build")
+    ax2.set_title(f"one deployment of {timed}, CPU s by phase")
+    ax2.legend(fontsize=6)
+    per_case = result["perf"].get("per_case", {})
+    ax3.hist([c["ir_over_native_time"] for c in per_case.values()], bins=20)
+    ax3.axvline(1.0, color="k", lw=0.8)
+    ax3.set_xlabel(f"IR-deployed / native {timed} time per MUL_MAT case")
+    ax3.set_title(f"median {result['perf'].get('median_ir_over_native_time')} "
+                  f"({result['perf'].get('cases', 0)} cases)")
     fig.tight_layout()
     fig.savefig(RESULTS / "ir_llama.png", dpi=120)
 

@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import HEAT2D, host_cpu_flags, infra_missing
 
 CONFIGS = ["None", "SSE4.1", "AVX_512", "OPENMP+AVX_512"]
-TOOLS = ("clang++-19", "llvm-dis-19", "llvm-as-19", "cmake", "ninja")
+TOOLS = ("clang++-19", "opt-19", "llvm-dis-19", "llvm-as-19", "cmake", "ninja")
 
 
 def need_tools() -> None:

@@ -109,11 +109,14 @@ def test_non_clang_compiler(tiny: tuple[Path, Path], capsys: pytest.CaptureFixtu
 def test_corrupted_store_is_rebuilt_not_trusted(tiny: tuple[Path, Path],
                                                 capsys: pytest.CaptureFixture[str]) -> None:
     app, bundle = tiny
-    stored = sorted((bundle / "store").glob("*.bc"))
-    stored[0].write_bytes(stored[0].read_bytes()[:-8] + b"garbage!")
-    summary = build(app, bundle, capsys)
-    assert summary["emitted"] == 1
-    assert all(sha256_file(p) == p.stem for p in (bundle / "store").glob("*.bc"))
+    unit = load_json(bundle / "configs" / "WIDE.json")["units"][0]
+    for kind in ("ir", "pre"):  # emitted IR is emitted again, simplified IR simplified again
+        stored = bundle / "store" / f"{unit[kind]}.bc"
+        stored.write_bytes(stored.read_bytes()[:-8] + b"garbage!")
+        summary = build(app, bundle, capsys)
+        assert (summary["emitted"], summary["simplified"]) == ((1, 0) if kind == "ir"
+                                                               else (0, 1))
+        assert all(sha256_file(p) == p.stem for p in (bundle / "store").glob("*.bc"))
 
 
 def test_corrupted_store_at_deploy_is_reported(tiny: tuple[Path, Path],

@@ -29,7 +29,12 @@ def test_summary_counts(bundle: Bundle) -> None:
     out, summary = bundle
     per_config = sum(len(units(out, c)) for c in CONFIGS)
     assert summary["compile_jobs"] == per_config == 39
-    assert summary["unique_irs"] == len(list((out / "store").glob("*.bc")))
+    every = [u for c in CONFIGS for u in units(out, c).values()]
+    irs = {u["ir"] for u in every}
+    assert summary["unique_irs"] == len(irs)
+    # the store holds the emitted IR and (split mode) each one's pre-optimised IR
+    stored = {p.stem for p in (out / "store").glob("*.bc")}
+    assert stored == irs | {u["pre"] for u in every} and summary["simplified"] == len(irs)
     assert summary["unique_irs"] < 0.5 * summary["compile_jobs"]
     assert summary["reduction"] == pytest.approx(1 - summary["unique_irs"] / 39, abs=1e-4)
     # the scalar reference kernel is compiled identically everywhere: one IR for all four
@@ -124,7 +129,7 @@ def test_deploy_corrupted_store_names_unit(bundle: Bundle, tmp_path: Path) -> No
         shutil.copytree(bundle[0] / part, copy / part)
     shutil.copy(bundle[0] / "bundle.json", copy / "bundle.json")
     solver = units(copy, "AVX_512")["solver.cpp.o"]
-    (copy / "store" / f"{solver['ir']}.bc").write_bytes(b"garbage")
+    (copy / "store" / f"{solver['pre']}.bc").write_bytes(b"garbage")  # what split mode reads
     with pytest.raises(InputError, match=r"solver\.cpp\.o \(AVX_512\) is corrupted"):
         deploy(copy, "AVX_512", quiet=True)
     assert not (bundle[0] / "deploy" / "AVX_512" / "objects" / "garbage").exists()
@@ -178,7 +183,7 @@ def test_lowering_failure_names_unit_and_builds_nothing(bundle: Bundle, tmp_path
     manifest = load_json(manifest_path)
     for unit in manifest["units"]:
         if unit["output"].endswith("stencil_avx512.cpp.o"):
-            unit["ir"] = digest
+            unit["ir"] = unit["pre"] = digest
     manifest_path.write_text(json.dumps(manifest))
     with pytest.raises(ToolError, match=r"lowering unit .*stencil_avx512\.cpp\.o of AVX_512"):
         deploy(copy, "AVX_512", quiet=True)

@@ -56,15 +56,17 @@ def source_build_cmd(app_file: Path, tag: str | None, as_json: bool) -> None:
               help="Only these matrix configurations (default: all for this arch).")
 @click.option("-j", "--jobs", default=2, show_default=True)
 @click.option("--tag", default=None, help="Image tag (default: <app>-ir:<version>).")
+@click.option("--mode", type=click.Choice(["split", "full"]), default="split",
+              show_default=True, help="As `xaas ir build --mode`.")
 @click.option("--json", "as_json", is_flag=True)
-def ir_build_cmd(app_file: Path, configs: str | None, jobs: int, tag: str | None,
+def ir_build_cmd(app_file: Path, configs: str | None, jobs: int, tag: str | None, mode: str,
                  as_json: bool) -> None:
     """Build APP_FILE's IR bundle inside a toolchain container and commit it."""
     from xaas_parsl.containers.ir_image import build_ir_image
 
     names = [c.strip() for c in configs.split(",") if c.strip()] if configs else None
     with Console(stderr=True).status("Building the IR bundle inside a toolchain container…"):
-        data = build_ir_image(load_app(app_file), names, jobs, tag)
+        data = build_ir_image(load_app(app_file), names, jobs, tag, mode)
     if as_json:
         emit_json(data, None)
     else:

@@ -11,6 +11,7 @@ from xaas_parsl.descriptor.app import load_app
 from xaas_parsl.ir.build import build_bundle, explain
 from xaas_parsl.ir.cross import family, is_cross
 from xaas_parsl.ir.deploy import deploy
+from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES
 
 
 @click.group("ir")
@@ -29,21 +30,25 @@ def ir_group() -> None:
 @click.option("--arch", default=None, metavar="ARCH",
               help="ISA family of the bundle: x86_64 or aarch64 (arm64), cross-built when it "
                    "is not this machine's (default: this machine's).")
+@click.option("--mode", type=click.Choice(MODES), default=DEFAULT_MODE, show_default=True,
+              help="split: run the target-independent half of the optimisation here, once "
+                   "per IR file; full: leave all optimisation to each deployment.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def build_cmd(app_file: Path, configs: str | None, out: Path | None, jobs: int,
-              arch: str | None, as_json: bool) -> None:
+              arch: str | None, mode: str, as_json: bool) -> None:
     """Configure every configuration of APP_FILE with clang-19 and emit deduplicated IR
     (one bundle per ISA family)."""
     fam = family(arch)
     app = load_app(app_file)
     names = [c.strip() for c in configs.split(",") if c.strip()] if configs else None
     default = f"{app.name}-ir-bundle" if not is_cross(fam) else f"{app.name}-{fam.arch}-ir-bundle"
-    summary = build_bundle(app, out or Path(default), names, jobs, arch=fam.arch)
+    summary = build_bundle(app, out or Path(default), names, jobs, arch=fam.arch, mode=mode)
     if as_json:
         emit_json(summary, None)
     else:
         click.echo(f"{summary['compile_jobs']} compile jobs -> {summary['unique_irs']} IR files "
-                   f"({summary['reduction']:.0%} fewer), {summary['emitted']} emitted now; "
+                   f"({summary['reduction']:.0%} fewer), {summary['emitted']} emitted now, "
+                   f"{summary['mode']} mode; {summary['cpu_s']} CPU s; "
                    f"bundle {summary['bundle']}")
 
 
@@ -71,19 +76,26 @@ def explain_cmd(bundle: Path, file: str) -> None:
                    "'node' (the --target node's CPU, the default with --target) or 'baseline' "
                    "(the ISA family's baseline, the default without).")
 @click.option("-j", "--jobs", default=2, show_default=True)
+@click.option("--mode", type=click.Choice(MODES), default=None,
+              help="Lowering mode (default: the bundle's; full works on any bundle).")
+@click.option("--count-passes", is_flag=True,
+              help="Also count the LLVM pass runs of the lowering (deterministic work).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 def deploy_cmd(bundle: Path, config: str | None, target: Path | None,
-               install_dir: Path | None, cpu: str | None, jobs: int, as_json: bool) -> None:
+               install_dir: Path | None, cpu: str | None, jobs: int, mode: str | None,
+               count_passes: bool, as_json: bool) -> None:
     """Re-target, lower, link and install one configuration of BUNDLE. --target (a node's
     system file or recorded /proc/cpuinfo) is checked against the bundle's ISA family; without
     it nothing is checked (an aarch64 bundle is cross-lowered on an x86-64 host)."""
-    result = deploy(bundle, config, target, install_dir, jobs, cpu=cpu)
+    result = deploy(bundle, config, target, install_dir, jobs, cpu=cpu, mode=mode,
+                    count_passes=count_passes)
     if as_json:
         emit_json(result, None)
     else:
         tuned = f" for {result['cpu']}" if result["cpu"] else ""
         click.echo(f"{result['config']} ({result['arch']}{tuned}): {result['lowered']} units "
-                   f"lowered, installed in {result['install_dir']}")
+                   f"lowered ({result['mode']} mode), {result['reused']} reused, "
+                   f"{result['cpu_s']} CPU s; installed in {result['install_dir']}")
 
 
 @ir_group.command("gpu-targets")

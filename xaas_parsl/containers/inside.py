@@ -85,12 +85,13 @@ def source_build(cmake_args: list[str], jobs: int) -> dict[str, Any]:
     return {"prefix": str(PREFIX), "seconds": round(result.seconds, 3)}
 
 
-def ir_build(configs: list[str] | None, jobs: int) -> dict[str, Any]:
-    """Build the IR bundle of the app at ``/xaas/bundle`` (all or the named configurations)."""
+def ir_build(configs: list[str] | None, jobs: int, mode: str = "split") -> dict[str, Any]:
+    """Build the IR bundle of the app at ``/xaas/bundle`` (all or the named configurations;
+    ``mode`` as ``xaas ir build --mode``)."""
     from xaas_parsl.descriptor import load_app
     from xaas_parsl.ir.build import build_bundle
 
-    return build_bundle(load_app(APP_FILE), BUNDLE, configs, jobs=jobs, quiet=True)
+    return build_bundle(load_app(APP_FILE), BUNDLE, configs, jobs=jobs, quiet=True, mode=mode)
 
 
 def ir_deploy(config: str, jobs: int) -> dict[str, Any]:
@@ -112,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--args", required=True, help="JSON list of CMake arguments")
     i = sub.add_parser("ir-build")
     i.add_argument("--configs", default=None)
+    i.add_argument("--ir-mode", choices=["split", "full"], default="split")
     d = sub.add_parser("ir-deploy")
     d.add_argument("--config", required=True)
     for s in (b, i, d):
@@ -124,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
             out = source_build(json.loads(ns.args), ns.jobs)
         elif ns.cmd == "ir-build":
             names = [c for c in ns.configs.split(",") if c] if ns.configs else None
-            out = ir_build(names, ns.jobs)
+            out = ir_build(names, ns.jobs, ns.ir_mode)
         else:
             out = ir_deploy(ns.config, ns.jobs)
     except XaasError as exc:  # the host re-raises the same class (see engine.exec_json)

@@ -32,17 +32,18 @@ INSIDE = ["python3", "-m", "xaas_parsl.containers.inside"]
 
 
 def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: int = 2,
-                   ref: str | None = None) -> dict[str, Any]:
-    """Build the IR bundle of ``app`` inside a toolchain container and commit it."""
+                   ref: str | None = None, mode: str = "split") -> dict[str, Any]:
+    """Build the IR bundle of ``app`` inside a toolchain container and commit it (``mode``:
+    the bundle's optimisation split, see ``xaas_parsl.ir.pipeline``)."""
     client = connect(timeout=3600)
     start = time.perf_counter()
     base = require_base(client, "toolchain")
     ref = ref or L.ir_ref(app.name, app.version)
-    argv = [*INSIDE, "ir-build", "-j", str(jobs)]
+    argv = [*INSIDE, "ir-build", "-j", str(jobs), "--ir-mode", mode]
     if configs:
         argv += ["--configs", ",".join(configs)]
     payload = app_payload(app)
-    digest = payload_hash(client, base, payload, "ir", *(configs or ["all"]))
+    digest = payload_hash(client, base, payload, "ir", f"mode={mode}", *(configs or ["all"]))
     found = cached(client, ref, digest)
     reused = found is not None
     if found is None:
@@ -55,7 +56,8 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
             labels = app_labels(app, "ir", toolchain_name(client, base))
             labels[L.CONFIGS] = json.dumps(summary["configs"], separators=(",", ":"))
             labels[L.BUNDLE] = json.dumps({k: summary[k] for k in
-                                           ("compile_jobs", "unique_irs", "reduction")},
+                                           ("compile_jobs", "unique_irs", "reduction",
+                                            "mode")},
                                           separators=(",", ":"))
             labels[L.CONTENT_HASH] = digest
             found = str(commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR).id)

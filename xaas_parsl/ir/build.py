@@ -27,6 +27,8 @@ from xaas_parsl.ir.bundle import (
 )
 from xaas_parsl.ir.cross import Family, family, is_cross, require_sysroot, write_toolchain
 from xaas_parsl.ir.fatbin import target_key
+from xaas_parsl.ir.lower import code_flags, simplify, unit_halves
+from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES, Phases
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
 from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, run_tool
@@ -139,32 +141,65 @@ def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, job
             "units": units}
 
 
+def simplify_all(manifests: dict[str, dict[str, Any]], store: Store, jobs: int,
+                 quiet: bool) -> int:
+    """``split`` mode: run the pipeline's simplification half once per distinct (IR, -O
+    level, code flags) and record the result as each unit's ``pre``; returns how many were
+    run now (the others were cached in ``store/index.json`` under a key with the mode)."""
+    index_path = store.root / "index.json"
+    index: dict[str, str] = load_json(index_path) if index_path.is_file() else {}
+    todo: dict[tuple[str, str, tuple[str, ...]], list[dict[str, Any]]] = {}
+    for manifest in manifests.values():
+        for u in manifest["units"]:
+            if u["kind"] == "ir" and unit_halves(u) is not None:
+                todo.setdefault((u["ir"], u["opt_level"], code_flags(u)), []).append(u)
+    results = parallel(list(todo.items()),
+                       lambda item: simplify(store, index, item[0][0], item[1][0]),
+                       "simplify IR", jobs, quiet)
+    for entries, (pre, _) in zip(todo.values(), results, strict=True):
+        for u in entries:
+            u["pre"] = pre
+    write_json(index_path, index)
+    return sum(1 for _, fresh in results if fresh)
+
+
 def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
-                 jobs: int = 2, quiet: bool = False, arch: str | None = None
-                 ) -> dict[str, Any]:
+                 jobs: int = 2, quiet: bool = False, arch: str | None = None,
+                 mode: str = DEFAULT_MODE) -> dict[str, Any]:
     """Build (or bring up to date) the IR bundle of ``app``'s ISA family ``arch`` (default:
-    this host's; ``aarch64`` cross-builds here) in ``out``; returns the summary.
+    this host's; ``aarch64`` cross-builds here) in ``out``; returns the summary with the CPU
+    seconds of each phase. ``mode`` ``split`` (default) also runs the target-independent half
+    of the optimisation pipeline here, once per IR file (``pipeline.py``); ``full`` leaves all
+    optimisation to each deployment, as the first version did.
 
     The bundle directory is locked for the whole build (a second build into it is one error),
     and temporary IR files a killed build left in the store are removed first."""
+    if mode not in MODES:
+        raise InputError(f"unknown IR mode {mode!r} (known: {', '.join(MODES)})")
     with locked_dir(out, "ir build"):
-        return _build_locked(app, out, names, jobs, quiet, arch)
+        return _build_locked(app, out, names, jobs, quiet, arch, mode)
 
 
 def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: int,
-                  quiet: bool, arch: str | None) -> dict[str, Any]:
+                  quiet: bool, arch: str | None, mode: str) -> dict[str, Any]:
     fam = family(arch)
     out = out.resolve()
-    configs, units = configure_all(app, out, names, fam)
-    groups, native = plan(units, jobs, quiet)
+    phases = Phases()
+    with phases.phase("configure"):
+        configs, units = configure_all(app, out, names, fam)
+    with phases.phase("plan"):
+        groups, native = plan(units, jobs, quiet)
     store = Store(out / "store")
     store.sweep()
-    emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs, quiet)
-    cuda = build_cuda_units(units, native, store, jobs, quiet)  # leave ``native``
+    with phases.phase("emit", len(groups)):
+        emitted = emit_groups(groups, store, {u.config: u.build_dir for u in units}, jobs,
+                              quiet)
+        cuda = build_cuda_units(units, native, store, jobs, quiet)  # leave ``native``
     manifests: dict[str, dict[str, Any]] = {}
     for config in configs:
         manifests[config.name] = {"config": config.name, "cmake_args": config.cmake_args(),
-                                  "build_dir": f"builds/{config.name}", "units": []}
+                                  "build_dir": f"builds/{config.name}", "mode": mode,
+                                  "units": []}
     ir_of = {(c, g.emit.command.output): (g, d) for g, d, _ in emitted for c in g.configs}
     for u in units:
         entry: dict[str, Any]
@@ -183,13 +218,17 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
                       "opt_level": cls.opt_level(), "tuning": list(cls.tuning),
                       "fflags": list(cls.fflags), "target": u.command.target})
         manifests[u.config]["units"].append(entry)
+    simplified = 0
+    if mode == "split":
+        with phases.phase("simplify"):
+            simplified = simplify_all(manifests, store, jobs, quiet)
     for name, manifest in manifests.items():
         write_json(inside(out, f"configs/{config_name(name, app.path)}.json", "manifest"),
                    manifest)
     triple = target_triple(fam)
     write_json(out / "bundle.json", {
         "app": app.name, "app_descriptor": str(app.path), "arch": fam.arch, "triple": triple,
-        "configs": [c.name for c in configs],
+        "configs": [c.name for c in configs], "mode": mode,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
     unique = len({d for _, d, _ in emitted} | {e["ir"] for e in cuda.values()})
     jobs_total = len(units)
@@ -202,8 +241,9 @@ def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: 
         summary["cuda_device_jobs"] = sum(e["device_jobs"] for e in cuda.values())
         summary["gpu_targets"] = sorted({t for e in cuda.values() for t in e["gpu_targets"]},
                                         key=target_key)
-    return {**summary, "bundle": str(out), "configs": [c.name for c in configs],
-            "arch": fam.arch, "triple": triple}
+    return {**summary, "mode": mode, "simplified": simplified, "bundle": str(out),
+            "configs": [c.name for c in configs], "arch": fam.arch, "triple": triple,
+            "phases": phases.rows, "cpu_s": phases.total_cpu()}
 
 
 def target_triple(fam: Family) -> str:

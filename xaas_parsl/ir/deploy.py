@@ -25,11 +25,11 @@ from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.intersection import intersect
 from xaas_parsl.ir.cross import host_arch
+from xaas_parsl.ir.lower import ObjectCache, lower_all, make_jobs
 from xaas_parsl.ir.node import check_node, node_tuning
-from xaas_parsl.ir.retarget import retarget
-from xaas_parsl.ir.sharing import is_openmp_flag
+from xaas_parsl.ir.pipeline import MODES, Phases
 from xaas_parsl.ir.store import Store
-from xaas_parsl.ir.tools import CLANGXX, first_error, parallel, require, run_tool
+from xaas_parsl.ir.tools import first_error, require, run_tool
 from xaas_parsl.safety import bundle_digest, config_name, inside
 
 # Flags a manifest may hand to ``clang -x ir``: the forms ``plan`` records, nothing that names a
@@ -87,50 +87,20 @@ def choose_config(bundle: Path, target: Path | None, system: SystemInfo | None =
     return name
 
 
-def lower_argv(unit: dict[str, Any], ir: Path, obj: Path, node: tuple[str, ...] = ()
-               ) -> list[str]:
-    """``clang -x ir`` with the unit's triple, -O level, tuning (plus the node's CPU tuning)
-    and code-generation ``-f`` flags."""
-    fflags = [f for f in unit["fflags"] if not is_openmp_flag(f)]
-    return [CLANGXX, *unit.get("target", []), "-x", "ir", "-c", str(ir), "-o", str(obj),
-            unit["opt_level"], *unit["tuning"], *node, *fflags,
-            "-Wno-unused-command-line-argument"]
-
-
-def _lower(store: Store, objects: Path, config: str, unit: dict[str, Any],
-           node: tuple[str, ...] = ()) -> tuple[str, str]:
-    name = unit["output"]
-    ir = store.get(unit["ir"], f"{name} ({config})")
-    obj = inside(objects, name, "unit output", objects.parent / "objects.json")
-    obj.parent.mkdir(parents=True, exist_ok=True)
-    tmp = obj.with_name(f".{obj.name}.tmp.o")
-    source = ir
-    if unit["retargetable"] or node:
-        # IR emitted without tuning (retargetable) or for the family's baseline: its functions'
-        # target attributes name the CPU the code is optimised for, so they are rewritten
-        source = obj.with_name(f".{obj.name}.retargeted.bc")
-        emitted = () if unit["retargetable"] else tuple(unit["tuning"])
-        retarget(ir, source, (*unit["tuning"], *node), name,
-                 tuple(unit.get("target", [])), emitted)
-    try:
-        run_tool(lower_argv(unit, source, tmp, node), f"lowering unit {name} of {config}")
-    except ToolError:
-        tmp.unlink(missing_ok=True)
-        raise
-    os.replace(tmp, obj)
-    return name, str(obj)
-
-
 def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
            install_dir: Path | None = None, jobs: int = 2, quiet: bool = False,
-           cpu: str | None = None) -> dict[str, Any]:
-    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...}``.
+           cpu: str | None = None, mode: str | None = None, count_passes: bool = False
+           ) -> dict[str, Any]:
+    """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...,
+    phases}`` (CPU and wall seconds per phase).
 
     ``target``: the node's system file (or recorded ``/proc/cpuinfo``): checked against the
     bundle's ISA family, and its CPU tunes the lowering when archspec knows it. Without it
     nothing is checked and the code is lowered for the family's baseline (cross-lowered when
     the bundle is not this machine's family). ``cpu`` (archspec name: ``neoverse-v2``,
-    ``armv8.2-a``) sets the tuning explicitly."""
+    ``armv8.2-a``) sets the tuning explicitly. ``mode`` defaults to the bundle's; ``full``
+    works on every bundle, ``split`` needs one built in ``split`` mode. ``count_passes``
+    also counts the LLVM pass runs of the lowering (a deterministic measure of its work)."""
     bundle = bundle.resolve()
     if not (bundle / "bundle.json").is_file():
         raise InputError("not an IR bundle (no bundle.json)", bundle)
@@ -140,6 +110,13 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         raise InputError("bundle.json has no list of configs", bundle / "bundle.json")
     for each in known:
         config_name(each, bundle / "bundle.json")
+    built_mode = meta.get("mode", "full")  # bundles from before the split are full-mode
+    mode = mode or built_mode
+    if mode not in MODES:
+        raise InputError(f"unknown IR mode {mode!r} (known: {', '.join(MODES)})")
+    if mode == "split" and built_mode != "split":
+        raise InputError("split deployment of a bundle built in full mode: rebuild it with "
+                         "--mode split, or deploy with --mode full", bundle / "bundle.json")
     system = None
     if target is not None:
         system = load_node(target)
@@ -161,8 +138,16 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         inside(tree, unit["output"], "unit output", manifest_path)
     ir_units = [u for u in units if u.get("kind") == "ir"]
     store = Store(bundle / "store")
-    placed = dict(parallel(ir_units, lambda u: _lower(store, work / "objects", name, u, node),
-                           f"lower {name}", jobs, quiet))
+    phases = Phases()
+    cache = ObjectCache(bundle / "store")
+    with phases.phase("verify"):
+        all_jobs = make_jobs(store, ir_units, mode, work / "objects", name, node)
+    todo = [j for j in all_jobs if not cache.fetch(j.key, j.obj)]
+    lower_all(todo, phases, jobs, quiet, name, count_passes)
+    for job in todo:
+        cache.put(job.key, job.obj)
+    cache.save()
+    placed = {j.unit["output"]: str(j.obj) for j in all_jobs}
     mapping = write_json(work / "objects.json", placed)
     log = work / "launcher.log"
     log.write_text("", encoding="utf-8")
@@ -170,19 +155,27 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
         inside(tree, out, "unit output", manifest_path).unlink(missing_ok=True)
     env = {**os.environ, "XAAS_IR_OBJECTS": str(mapping), "XAAS_IR_LOG": str(log)}
     cmake = require("cmake")
-    _build(cmake, tree, jobs, env, name)
+    with phases.phase("link"):
+        _build(cmake, tree, jobs, env, name)
     actions = [line.split(" ", 1) for line in log.read_text("utf-8").splitlines() if line]
     recompiled = sorted(o for a, o in actions if a == "compiled" and o in placed)
     if recompiled:
         raise ToolError(f"{name}: the build recompiled IR unit {recompiled[0]} from source")
-    run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
+    with phases.phase("install"):
+        run_tool([cmake, "--install", str(tree), "--prefix", str(install)], f"install {name}")
     cuda = install_runtime(bundle, install) if any("fatbin" in u for u in ir_units) else None
-    return {"config": name, "install_dir": str(install), "lowered": len(placed),
-            "arch": meta.get("arch", host_arch()), "triple": meta.get("triple"),
-            "cpu": tuned_for, "cpu_flags": list(node), "node_checked": system is not None,
-            **({"cuda_runtime": cuda["runtime"]} if cuda else {}),
-            "placed": sum(1 for a, _ in actions if a == "placed"),
-            "compiled_natively": sorted(o for a, o in actions if a == "compiled")}
+    result: dict[str, Any] = {
+        "config": name, "install_dir": str(install), "mode": mode, "lowered": len(todo),
+        "reused": len(all_jobs) - len(todo),
+        "arch": meta.get("arch", host_arch()), "triple": meta.get("triple"),
+        "cpu": tuned_for, "cpu_flags": list(node), "node_checked": system is not None,
+        **({"cuda_runtime": cuda["runtime"]} if cuda else {}),
+        "placed": sum(1 for a, _ in actions if a == "placed"),
+        "compiled_natively": sorted(o for a, o in actions if a == "compiled"),
+        "phases": phases.rows, "cpu_s": phases.total_cpu()}
+    if count_passes:
+        result["pass_runs"] = sum(j.passes for j in todo)
+    return result
 
 
 def _build(cmake: str, tree: Path, jobs: int, env: dict[str, str], name: str) -> None:

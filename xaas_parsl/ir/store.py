@@ -28,23 +28,24 @@ def sha256_file(path: Path) -> str:
 class Store:
     """The ``store/`` directory of a bundle."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, suffix: str = ".bc") -> None:
         self.root = root
+        self.suffix = suffix
 
     def path(self, digest: str) -> Path:
         """Where the IR with this hash lives (the hash is checked: it comes from manifests)."""
-        return self.root / f"{bundle_digest(digest, self.root)}.bc"
+        return self.root / f"{bundle_digest(digest, self.root)}{self.suffix}"
 
     def temp_path(self, tag: str) -> Path:
         """A fresh temporary path inside the store (same filesystem, so renames are atomic)."""
         self.root.mkdir(parents=True, exist_ok=True)
-        return self.root / f".tmp-{os.getpid()}-{tag}.bc"
+        return self.root / f".tmp-{os.getpid()}-{tag}{self.suffix}"
 
     def sweep(self) -> list[Path]:
         """Remove the temporary files a killed run left (zero-byte or partial ``.tmp-*``);
         call it only while holding the bundle's lock (:mod:`xaas_parsl.locks`), when no
         other writer can own them. Returns what was removed."""
-        stale = sorted(self.root.glob(".tmp-*.bc")) if self.root.is_dir() else []
+        stale = sorted(self.root.glob(".tmp-*")) if self.root.is_dir() else []
         for path in stale:
             path.unlink(missing_ok=True)
         return stale

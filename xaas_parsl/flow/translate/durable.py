@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import output_dir, write_atomic
 from xaas_parsl.flow.model import Call, Loop, Map, Parallel, Repeat, Scope, State, Switch, Task
 from xaas_parsl.flow.model import Workflow as FlowWorkflow
