@@ -21,6 +21,7 @@ host crun refuses to run anything, so runc is used there.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import resource
 import shutil
@@ -221,6 +222,13 @@ class PodmanRuntime(ContainerRuntime):
         out = self._podman("load", "--input", str(archive), what="load")
         return [name.strip() for line in out.splitlines() if line.startswith("Loaded image")
                 for name in line.split(":", 1)[1].split(",") if name.strip()]
+
+    def inspect_image(self, image: str) -> dict[str, Any]:
+        """``podman image inspect`` of one image (its own ``Architecture`` field is what an
+        export for a site checks)."""
+        self.require_image(image)
+        data = json.loads(self._podman("image", "inspect", image, what="image inspect"))
+        return dict(data[0])
 
     def reset_store(self) -> None:
         """Remove everything in a *private* store (``podman system reset``) and its runroot;
