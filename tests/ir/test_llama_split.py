@@ -25,10 +25,10 @@ from typing import Any
 import pytest
 
 from tests.ir.conftest import need_tools
-from xaas_parsl.descriptor.app import REPO_ROOT, load_app
+from xaas_parsl.descriptor.app import BUNDLED_APPS, load_app
 
 pytestmark = pytest.mark.slow
-APP = REPO_ROOT / "workflows" / "apps" / "llama.cpp" / "ir-cpu.yaml"
+APP = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
 UNITS = ["ggml-cpu/ggml-cpu.c", "ggml-cpu/vec.cpp", "ggml-cpu/binary-ops.cpp"]
 ORDER_ONLY = {"ggml-cpu/ggml-cpu.c"}  # code generation sees another use-list order
 
