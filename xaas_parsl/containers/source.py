@@ -33,7 +33,8 @@ if TYPE_CHECKING:
 LIB = "/opt/xaas/lib"
 # The parts of this package that run inside containers (inside.py and what it imports): only
 # these are copied, so the image (and its content hash) does not change with unrelated code.
-INSIDE_PARTS = ("__init__.py", "errors.py", "fileio.py", "steps.py", "schemas", "descriptor",
+INSIDE_PARTS = ("__init__.py", "errors.py", "fileio.py", "safety.py", "steps.py", "schemas",
+                "descriptor",
                 "discovery", "intersection", "spec", "ir", "build", "containers/__init__.py",
                 "containers/inside.py")
 APP_DIR = "/xaas/app"
