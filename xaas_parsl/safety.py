@@ -30,7 +30,8 @@ def inside(root: str | Path, relative: str, what: str, where: Where = None, *,
            follow_last: bool = True) -> Path:
     """``root / relative``, refused unless it stays inside ``root``.
 
-    ``relative`` must be a non-empty relative POSIX path without ``..`` components or NUL. With ``follow_last`` (files we read or replace) the whole path is resolved, symlinks
+    ``relative`` must be a non-empty relative POSIX path without ``..`` components or NUL.
+    With ``follow_last`` (files we read or replace) the whole path is resolved, symlinks
     followed, and must stay under the resolved root, so a symlink planted in the tree (``out
     -> /etc``) cannot redirect a write. Without it (archive members, which may *be* symlinks)
     no existing parent directory may be a symlink, and the last component is taken as is.

@@ -113,6 +113,7 @@ def step_cmd(site: str, size: int, granularity: int, function: str, address: str
              out_dir: str, node_type: str | None, python: str) -> None:
     """Print the one-step srun/mpiexec command that starts a flare inside an allocation."""
     from xaas_parsl.burst.launch import flare_step
+    from xaas_parsl.burst.transport.auth import SECRET_ENV
 
     host = socket.gethostname()
     step = flare_step(site, size=size, granularity=granularity, function=function,
@@ -120,3 +121,5 @@ def step_cmd(site: str, size: int, granularity: int, function: str, address: str
                       driver_host=host, out_dir=out_dir, node_type=node_type, python=python)
     click.echo(f"# {step.packs} packs, {step.packs_per_node} per node, {step.nodes} node(s)")
     click.echo(shlex.join(step.command))
+    click.echo(f"# run it with ${SECRET_ENV} set to the driver rendezvous's secret as hex "
+               "(xaas_parsl.burst.launch.pack_environment): packs refuse unsealed frames")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from xaas_parsl.errors import InputError, XaasError
+from xaas_parsl.safety import config_name, inside
 
 APP_FILE = Path("/xaas/app/app.yaml")
 BUNDLE = Path("/xaas/bundle")
@@ -69,7 +70,8 @@ def plan(mode: str, system_file: str | None, config: str | None) -> dict[str, An
     elif config not in meta["configs"]:
         raise InputError(f"the app does not support configuration {config!r} here (this IR "
                          f"container has: {', '.join(meta['configs'])})", APP_FILE)
-    manifest = load_json(BUNDLE / "configs" / f"{config}.json")
+    name = config_name(config, BUNDLE / "bundle.json")  # from the bundle: names a file
+    manifest = load_json(inside(BUNDLE, f"configs/{name}.json", "manifest"))
     return {"config": config, "cmake_args": [*app.cmake_args, *manifest["cmake_args"]],
             "choice": choice, "system": chosen["system"]}
 
