@@ -35,7 +35,7 @@ LIB = "/opt/xaas/lib"
 # these are copied, so the image (and its content hash) does not change with unrelated code.
 INSIDE_PARTS = ("__init__.py", "errors.py", "budget.py", "fileio.py", "locks.py", "packaged.py",
                 "safety.py", "steps.py", "schemas", "descriptor", "discovery", "intersection",
-                "spec", "ir", "build",
+                "spec", "ir", "build", "cuda",
                 "containers/__init__.py", "containers/inside.py")
 APP_DIR = "/xaas/app"
 # Inside app images: our package on the path, no bytecode written into committed layers.
