@@ -34,7 +34,8 @@ LIB = "/opt/xaas/lib"
 # The parts of this package that run inside containers (inside.py and what it imports): only
 # these are copied, so the image (and its content hash) does not change with unrelated code.
 INSIDE_PARTS = ("__init__.py", "errors.py", "fileio.py", "steps.py", "schemas", "descriptor",
-                "discovery", "intersection", "spec", "ir", "build", "containers/__init__.py",
+                "discovery", "intersection", "spec", "ir", "cuda", "build",
+                "containers/__init__.py",
                 "containers/inside.py")
 APP_DIR = "/xaas/app"
 # Inside app images: our package on the path, no bytecode written into committed layers.
