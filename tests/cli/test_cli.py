@@ -122,12 +122,17 @@ def test_bad_output_leaves_no_partial_file(tmp_path: Path) -> None:
 def test_app_configs_lists_matrix_in_order() -> None:
     proc = xaas("app", "configs", str(HEAT2D / "app.yaml"), "--arch", "x86_64")
     assert proc.returncode == 0, proc.stderr
-    names = [c["name"] for c in json.loads(proc.stdout)["configs"]]
+    configs = json.loads(proc.stdout)["configs"]
+    names = [c["name"] for c in configs]
+    # the matrix in order, then the opt-in (GPU) configurations, marked as such
     assert names == ["None", "SSE4.1", "AVX2_256", "AVX_512",
-                     "OPENMP+None", "OPENMP+SSE4.1", "OPENMP+AVX2_256", "OPENMP+AVX_512"]
+                     "OPENMP+None", "OPENMP+SSE4.1", "OPENMP+AVX2_256", "OPENMP+AVX_512",
+                     "OPENMP+CUDA"]
+    assert [c["name"] for c in configs if c["opt_in"]] == ["OPENMP+CUDA"]
     proc = xaas("app", "configs", str(HEAT2D / "app.yaml"), "--arch", "aarch64")
     names = [c["name"] for c in json.loads(proc.stdout)["configs"]]
-    assert names == ["None", "ARM_NEON_ASIMD", "OPENMP+None", "OPENMP+ARM_NEON_ASIMD"]
+    assert names == ["None", "ARM_NEON_ASIMD", "OPENMP+None", "OPENMP+ARM_NEON_ASIMD",
+                     "OPENMP+CUDA"]
 
 
 def test_demo_without_build_writes_report(tmp_path: Path) -> None:

@@ -94,6 +94,7 @@ def test_cli_gpu_compat(reference: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert main(["ir", "gpu-compat", str(obj), "--runtime", "12.4", "--system", str(ault23)]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["runs"], out["mode"], out["targets"]) == (True, "native", FULL)
+    assert (out["driver"], out["driver_cuda"]) == ("570.86.15", "12.8")
     assert main(["ir", "gpu-compat", str(obj), "--runtime", "13.0", "--system", str(ault23)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "newer major release is never compatible" in err

@@ -129,7 +129,8 @@ def gpu_compat_cmd(path: Path, system_file: Path | None, runtime: str | None) ->
     version = runtime or recorded_runtime(path)
     system = load_system(system_file) if system_file else discover_local()
     verdict = check_container(version, targets, list(system.gpus))
-    emit_json({"runtime": version, "targets": targets, "runs": verdict.runs,
+    emit_json({"runtime": version, "targets": targets, "driver": verdict.driver,
+               "driver_cuda": verdict.driver_cuda, "runs": verdict.runs,
                "mode": verdict.mode, "reasons": verdict.reasons,
                "warnings": verdict.warnings}, None)
     if not verdict.runs:

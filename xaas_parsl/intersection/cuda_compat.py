@@ -81,6 +81,8 @@ class CudaVerdict:
     reasons: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    driver: str | None = None  # the node's driver version
+    driver_cuda: str | None = None  # the CUDA version it supports (NVML or the table)
 
     def refuse(self, reason: str) -> None:
         """Mark as refused with ``reason``."""
@@ -180,6 +182,7 @@ def check_container(runtime: str, targets: list[str], gpus: list[Gpu]) -> CudaVe
         verdict.refuse("the node has no NVIDIA GPU")
         return verdict
     cuda, how = node_driver_cuda(nvidia[0])
+    verdict.driver, verdict.driver_cuda = nvidia[0].driver_version, cuda
     check_runtime(runtime, cuda, nvidia[0].driver_version, verdict)
     if cuda:
         verdict.reasons.append(f"driver CUDA {cuda}: {how}")
