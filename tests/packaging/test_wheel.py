@@ -33,6 +33,9 @@ from xaas_parsl.discovery.runner import default_cache_dir
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
 #: The environment without PYTHONPATH: the checkout on it would look installed to pip.
 CLEAN = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
+#: What MANIFEST.in puts into the sdist (the build starts from a copy of these).
+SDIST_TOP = ("README.md", "setup.cfg", "pyproject.toml", "MANIFEST.in", "xaas_parsl",
+             "snakemake_executor_plugin_xaas", "docs")
 #: Distributions of the project itself (never pinned: the wheel under test provides them).
 OWN = {"xaas-parsl", "xaas_parsl"}
 
@@ -60,8 +63,18 @@ def constraints() -> str:
 def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The sdist and wheel of the working tree, checked by twine."""
     out = tmp_path_factory.mktemp("dist")
+    # Built from a copy of what the sdist holds (MANIFEST.in), so the build's egg-info and
+    # build/ directories land there and not in the checkout.
+    tree = tmp_path_factory.mktemp("tree")
+    skip = shutil.ignore_patterns("__pycache__", "*.py[cod]", "*.egg-info")
+    for name in SDIST_TOP:
+        source = REPO / name
+        if source.is_dir():
+            shutil.copytree(source, tree / name, ignore=skip)
+        else:
+            shutil.copy2(source, tree / name)
     run([sys.executable, "-m", "build", "--no-isolation", "--skip-dependency-check",
-         "--outdir", out, REPO], REPO)
+         "--outdir", out, tree], tree)
     files = {p.suffix: p for p in out.iterdir()}
     wheel, sdist = files[".whl"], files[".gz"]
     report = run([sys.executable, "-m", "twine", "check", "--strict", wheel, sdist], REPO)

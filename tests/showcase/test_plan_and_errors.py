@@ -12,6 +12,7 @@ import pytest
 
 from tests.showcase.conftest import SNAKEMAKE, WORKFLOW, clean_env, run
 from xaas_parsl.packaged import SITE_CONFIGS
+from xaas_parsl.showcase.config import DEFAULT_CONFIG
 
 XAAS = Path(sys.executable).parent / "xaas"
 
@@ -90,7 +91,7 @@ def test_bad_settings_in_the_script_and_the_workflow(tmp_path: Path) -> None:
                 tmp_path / "out"], cwd=tmp_path, timeout=60)
     assert proc.returncode == 1
     assert proc.stderr.strip() == ("showcase.py: error: "
-                                   f"{WORKFLOW / 'config.yaml'}: flare_size must be a positive "
+                                   f"{DEFAULT_CONFIG}: flare_size must be a positive "
                                    "integer, got 0")
     proc = run([SNAKEMAKE, "--snakefile", WORKFLOW / "Snakefile", "--cores", "1", "-n",
                 "--config", "deploy=podman"], cwd=tmp_path, timeout=120)
