@@ -7,10 +7,10 @@ most ``grace`` seconds; whatever is still alive afterwards is terminated by the 
 (:func:`xaas_parsl.cli.signals.reap_children`). A normal end, or an ordinary exception, keeps
 Parsl's full orderly cleanup.
 
-The interchange and the local worker pool are started while SIGINT is ignored
-(:func:`load_dfk`): an ignored signal stays ignored across ``exec``, so Ctrl-C no longer kills
-them mid-poll with a traceback on the terminal; they end through the (bounded) cleanup or the
-CLI's reaping instead.
+The interchange and the local worker pool are started while SIGINT is blocked
+(:func:`load_dfk`): the signal mask is inherited across ``fork`` and ``exec``, so Ctrl-C no
+longer kills them mid-poll with a traceback on the terminal; they end through the (bounded)
+cleanup or the CLI's reaping instead.
 """
 
 from __future__ import annotations
@@ -39,13 +39,18 @@ def cleanup_dfk(dfk: Any, grace: float = GRACE_S) -> None:
 
 
 def load_dfk(config: Any) -> Any:
-    """``parsl.load(config)`` with SIGINT ignored in the processes it starts (see above)."""
+    """``parsl.load(config)`` with SIGINT blocked while it starts processes (see above).
+
+    Blocked, not ignored: the processes started meanwhile inherit the blocked mask (Ctrl-C
+    never reaches them), while a Ctrl-C arriving during the load stays pending in this
+    process and is delivered as ``KeyboardInterrupt`` as soon as the mask is restored, so it
+    is never lost."""
     import parsl
 
     if threading.current_thread() is not threading.main_thread():
         return parsl.load(config)
-    old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
     try:
         return parsl.load(config)
     finally:
-        signal.signal(signal.SIGINT, old)
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)

@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil  # type: ignore[import-untyped, unused-ignore]
 import pytest
 
 from tests.conftest import HEAT2D, REPO
@@ -48,9 +49,20 @@ def session_processes(sid: int) -> list[str]:
     return found
 
 
+def ready(pid: int, started: Path | None) -> bool:
+    """``started`` exists, or (without a marker) the CLI has started a child process: it is
+    past its imports and in the long phase (a loaded machine needs seconds to import)."""
+    if started is not None:
+        return started.exists()
+    try:
+        return bool(psutil.Process(pid).children(recursive=True))
+    except psutil.Error:
+        return False
+
+
 def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
               settle: float = 3.0) -> tuple[int, str, float, list[str]]:
-    """Start ``xaas argv``, wait for ``started`` to exist (or ``settle`` s), deliver the
+    """Start ``xaas argv``, wait until it is :func:`ready` and ``settle`` s more, deliver the
     signal; returns (exit code, stderr, seconds to exit, processes left in its session)."""
     env = {**os.environ, "PYTHONPATH": f"{REPO}:{cwd}"}
     proc = subprocess.Popen([sys.executable, "-m", "xaas_parsl.cli.main", *argv], cwd=cwd,
@@ -58,7 +70,7 @@ def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
                             stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
-        while started is not None and not started.exists() and time.monotonic() < deadline:
+        while not ready(proc.pid, started) and time.monotonic() < deadline:
             assert proc.poll() is None, proc.communicate()[1]
             time.sleep(0.2)
         time.sleep(settle)
