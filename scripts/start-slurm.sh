@@ -66,7 +66,11 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
 fi
 
 # --- MariaDB (private data directory and socket, no TCP) + slurmdbd -------------------------
-if ! alive "$RUN/mariadb.pid"; then
+if ! alive "$RUN/mariadb.pid" && mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
+  # A MariaDB already answers on the default socket (e.g. the package's own, started by its
+  # postinst where services may start): use it rather than fight over the socket.
+  echo "start-slurm: using the MariaDB already running on $MYSQL_SOCKET" >&2
+elif ! alive "$RUN/mariadb.pid"; then
   if [[ ! -d $STATE/mysql/mysql ]]; then
     rm -rf "$STATE/mysql"
     mariadb-install-db --user=mysql --datadir="$STATE/mysql" --skip-test-db \

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import pytest
@@ -116,22 +114,6 @@ def test_missing_account_fails_at_submission_not_at_construction(
 def test_account_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XAAS_ACCOUNT", "env-acct")
     assert "#SBATCH --account=env-acct" in _lines(render_submission("alps").script)
-
-
-def test_real_submission_path_with_a_fake_sbatch(tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    """The provider's own execute_wait runs our stand-in sbatch (the scheduler boundary)."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    record = tmp_path / "submitted"
-    sbatch = bindir / "sbatch"
-    sbatch.write_text(f"#!/bin/sh\ncp \"$1\" {record}\necho 'Submitted batch job 4242'\n")
-    sbatch.chmod(sbatch.stat().st_mode | stat.S_IEXEC)
-    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
-    provider = config("alps", account="g42").executors[1].provider  # type: ignore[attr-defined]
-    provider.script_dir = str(tmp_path)
-    assert provider.submit("echo worker", 1, "xaas") == "4242"
-    assert "#SBATCH --account=g42" in _lines(record.read_text())
 
 
 def test_unknown_site_and_malformed_site_yaml(tmp_path: Path) -> None:

@@ -47,4 +47,11 @@ def alps() -> str:
 # build directory, a user environment without XAAS_*/SLURM_* variables).
 from tests.snakemake.conftest import builds, env, xdg  # noqa: E402
 
-__all__ = ["alps", "builds", "env", "xdg"]
+__all__ = ["alps", "ault", "builds", "env", "xdg"]
+
+
+@pytest.fixture
+def ault() -> str:
+    """The cluster, restarted to emulate Ault (its node names ault01-04, ault23-24, ault25)."""
+    use_site("ault")
+    return "ault"

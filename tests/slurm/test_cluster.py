@@ -49,7 +49,10 @@ def test_alps_options_reach_the_spank_plugin_and_sacct(alps: str, tmp_path: Path
                         until_state=("COMPLETED",), timeout=60)
     assert record["Partition"] == "normal" and record["Account"] == ACCOUNT
     assert "gres/gpu=4" in record["AllocTRES"] and record["Timelimit"] == "00:02:00"
-    steps = wait_until("SPANK records", lambda: len(spank_records(job)) >= 2 and
-                       spank_records(job), timeout=10)
+    def batch_and_step() -> list[dict[str, object]] | None:
+        records = spank_records(job)
+        return records if len(records) >= 2 else None
+
+    steps = wait_until("SPANK records", batch_and_step, timeout=10)
     assert {(s["uenv"], s["view"]) for s in steps} == {("prgenv-gnu/24.11:v1", "default")}
     assert any(s.get("environment") == "/tmp/x.toml" for s in steps)

@@ -6,6 +6,7 @@ tasks is in test_parsl.py."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import time
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from parsl.app.app import python_app
 
 from tests.slurm.cluster import ACCOUNT, job_record, nodes, slurm, wait_until
+from tests.slurm.conftest import use_site
 from tests.slurm.test_snakemake import FAST_SLURM, submitted
 from tests.snakemake.conftest import SNAKEFILE, SNAKEMAKE, output, run
 from xaas_parsl.errors import InputError
@@ -33,11 +35,9 @@ def recent_jobs() -> set[str]:
 def keep_going(tmp_path_factory: pytest.TempPathFactory, xdg: Path) -> tuple[Path, str]:
     """One ``--keep-going`` run of a good, a failing and a too-slow job (the time limit takes
     Slurm one to two minutes: limits are whole minutes, checked every 30 s)."""
-    from tests.slurm.conftest import use_site
-
     use_site("alps")
     work = tmp_path_factory.mktemp("keep-going")
-    env = dict(__import__("os").environ, XDG_CONFIG_HOME=str(xdg), XAAS_ACCOUNT=ACCOUNT)
+    env = dict(os.environ, XDG_CONFIG_HOME=str(xdg), XAAS_ACCOUNT=ACCOUNT)
     proc = run([SNAKEMAKE, "--snakefile", FAULTS, "--profile", "alps", *FAST_SLURM,
                 "--keep-going"], work, env, timeout=400)
     assert proc.returncode != 0

@@ -1,5 +1,6 @@
 """Shared pieces of the Snakemake tests: running ``snakemake`` as users do, profiles installed
-into a private ``XDG_CONFIG_HOME``, and the fake schedulers on ``PATH``.
+into a private ``XDG_CONFIG_HOME``, and the PBS stand-in on ``PATH`` (Slurm is real:
+tests/slurm; Debian packages no PBS).
 
 Every run happens in a temporary working directory (``--snakefile`` points at the repository's
 workflow), so nothing is written into the checkout. One build directory is shared by the runs
@@ -24,8 +25,7 @@ SNAKEMAKE = Path(sys.executable).parent / "snakemake"
 XAAS = Path(sys.executable).parent / "xaas"
 SNAKEFILE = REPO / "workflows" / "xaas" / "Snakefile"
 FAKE = Path(__file__).parent / "fake_scheduler.py"
-FAKE_TOOLS = ("sbatch", "srun", "sacct", "squeue", "sinfo", "sacctmgr", "sshare", "scontrol",
-              "qsub", "qstat", "qdel")
+FAKE_TOOLS = ("qsub", "qstat", "qdel")
 
 
 def run(cmd: list[str | Path], cwd: Path, env: dict[str, str],
@@ -66,8 +66,8 @@ def env(xdg: Path) -> dict[str, str]:
 
 @pytest.fixture
 def fake_sched(tmp_path: Path, env: dict[str, str]) -> Iterator[Path]:
-    """Fake ``sbatch``/``sacct``/``qsub``/... first on PATH; yields the directory where they
-    record their calls (``calls.jsonl``)."""
+    """Fake ``qsub``/``qstat``/``qdel`` first on PATH; yields the directory where they record
+    their calls (``calls.jsonl``)."""
     bin_dir = tmp_path / "fakebin"
     bin_dir.mkdir()
     for tool in FAKE_TOOLS:

@@ -1,13 +1,11 @@
 #!/usr/bin/env python3
-"""A fake Slurm and PBS for tests: ``sbatch``/``srun``/``sacct``/``squeue``/``sinfo``/
-``sacctmgr``/``sshare``/``scontrol`` and ``qsub``/``qstat``/``qdel``, one script named by argv[0].
+"""A fake PBS Pro for tests: ``qsub``/``qstat``/``qdel``, one script named by argv[0].
 
-Why: no scheduler runs here, but the executor plugins' real submission code should still be
-exercised end to end. Each command appends ``{"tool": ..., "argv": [...]}`` to
-``$FAKE_SCHED_DIR/calls.jsonl`` (what the tests pin), and the submit commands run the job at
-once, synchronously, on this machine: ``sbatch --wrap=CMD`` runs CMD with ``SLURM_JOB_ID`` set
-(through ``/bin/sh -c``, as sbatch does), ``qsub SCRIPT`` runs the job script; the exit code
-becomes the state that ``sacct``/``squeue``/``qstat`` report. Nothing else of a scheduler is
+Why: Debian packages no PBS (Slurm is real: scripts/start-slurm.sh, tests/slurm), but the
+cluster-generic plugin's submission code and our PBS status script should still be exercised end
+to end. Each command appends ``{"tool": ..., "argv": [...]}`` to ``$FAKE_SCHED_DIR/calls.jsonl``
+(what the tests pin), and ``qsub SCRIPT`` runs the job script at once, synchronously, on this
+machine; its exit code becomes the state that ``qstat`` reports. Nothing else of a scheduler is
 imitated (no queueing, no resource limits, no node allocation).
 """
 
@@ -61,66 +59,6 @@ def jobs() -> dict[str, dict[str, object]]:
             for p in STATE.glob("job-*.json")}
 
 
-def sbatch(argv: list[str]) -> int:
-    job = new_job_id()
-    name = option(argv, "--job-name", "-J") or "job"
-    workdir = option(argv, "-D", "--chdir") or os.getcwd()
-    log = (option(argv, "--output", "-o") or f"slurm-{job}.out").replace("%j", str(job))
-    env = dict(os.environ, SLURM_JOB_ID=str(job), SLURM_JOBID=str(job))
-    gpus = option(argv, "--gpus")
-    if gpus:
-        env["SLURM_GPUS"] = gpus
-    command = option(argv, "--wrap")
-    Path(log).parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        script = ["/bin/sh", "-c", command] if command else ["/bin/sh", argv[-1]]
-        code = subprocess.run(script, cwd=workdir, env=env, stdout=out,
-                              stderr=subprocess.STDOUT, check=False).returncode
-    finish(job, name, code)
-    print(job)
-    return 0
-
-
-def srun(argv: list[str]) -> int:
-    rest = list(argv)
-    while rest and rest[0].startswith("-"):
-        rest.pop(0)
-    os.execvp(rest[0], rest)
-    return 127  # not reached
-
-
-def sacct(argv: list[str]) -> int:
-    name = option(argv, "--name")
-    if name is not None:
-        for job, info in sorted(jobs().items()):
-            if info["name"] == name:
-                print(f"{job}|{info['state']}")
-    elif option(argv, "-j"):
-        print("NonZeroExitCode")
-    return 0
-
-
-def squeue(argv: list[str]) -> int:
-    return sacct(argv)
-
-
-def sinfo(argv: list[str]) -> int:
-    print(os.environ.get("FAKE_SLURM_PARTITIONS", "normal* debug"))
-    return 0
-
-
-def accounts(argv: list[str]) -> int:
-    for account in os.environ.get("FAKE_SLURM_ACCOUNTS", "").split(","):
-        if account:
-            print(account)
-    return 0
-
-
-def scontrol(argv: list[str]) -> int:
-    print("MaxArraySize            = 1001\nMinJobAge               = 300 sec")
-    return 0
-
-
 def qsub(argv: list[str]) -> int:
     job = new_job_id()
     name = option(argv, "-N") or "job"
@@ -149,9 +87,7 @@ def qdel(argv: list[str]) -> int:
     return 0
 
 
-TOOLS = {"sbatch": sbatch, "srun": srun, "sacct": sacct, "squeue": squeue, "sinfo": sinfo,
-         "sacctmgr": accounts, "sshare": accounts, "scontrol": scontrol, "qsub": qsub,
-         "qstat": qstat, "qdel": qdel}
+TOOLS = {"qsub": qsub, "qstat": qstat, "qdel": qdel}
 
 
 def main() -> int:
