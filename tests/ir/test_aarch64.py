@@ -131,9 +131,15 @@ def test_native_cross_build_is_identical_and_passes(arm_bundle: Bundle, neon: di
     results = run_app_tests(app, native.prefix)
     assert results and all(r.passed for r in results), results[0].output[-500:]
     assert results[0].command[0].endswith("qemu-aarch64-static")
+    # byte identity is the full mode's promise; the split mode (``neon``) passes its tests
+    # but may order independent instructions differently (docs/ir.md, known gap)
+    from xaas_parsl.ir.deploy import deploy
+
+    full = deploy(arm_bundle[0], "ARM_NEON_ASIMD", install_dir=tmp_path / "full", mode="full",
+                  quiet=True)
     for exe in ("heat2d", "heat2d-test"):
         assert filecmp.cmp(native.prefix / "bin" / exe,
-                           Path(neon["install_dir"]) / "bin" / exe, shallow=False), exe
+                           Path(full["install_dir"]) / "bin" / exe, shallow=False), exe
 
 
 def test_alps_deployment_tunes_for_neoverse_v2_without_sve(arm_bundle: Bundle) -> None:
