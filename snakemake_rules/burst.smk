@@ -13,6 +13,7 @@
 #   burst_granularity  workers per pack process                                     (default: 1)
 #   burst_transport    zmq, or a redis://host:port/db URL                           (default: zmq)
 #   burst_timeout      seconds any collective may wait                              (default: 60)
+#   burst_workers      process (CPU-bound Python in parallel) or thread (I/O waits)  (default: process)
 #   burst_summary      JSON start summary (time to all started, spread), 2nd output (optional)
 #
 # The function's module must be importable by the interpreter running Snakemake (installed, on
@@ -42,7 +43,8 @@ def _xaas_burst_args():
     args = [config["burst_function"], "--size", str(config["burst_size"]),
             "--granularity", str(config.get("burst_granularity", 1)),
             "--transport", str(config.get("burst_transport", "zmq")),
-            "--timeout", str(config.get("burst_timeout", 60))]
+            "--timeout", str(config.get("burst_timeout", 60)),
+            "--workers", str(config.get("burst_workers", "process"))]
     for path in _xaas_burst_inputs():
         args += ["--input", path]
     if config.get("burst_summary"):
