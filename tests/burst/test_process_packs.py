@@ -3,6 +3,7 @@ left behind (checked by pid)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -75,6 +76,15 @@ def test_killed_worker_process_fails_the_flare_and_leaves_nothing(
         future.result(timeout=30)
     assert info.value.rank == 4
     assert time.monotonic() - start < 10
+    assert _all_gone(_pids(tmp_path, 6))
+
+
+def test_killed_pack_task_takes_its_worker_processes_along(tmp_path: Path) -> None:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork")) as own:
+        future = flare(workers.pid_then_kill_pack_of_4, 6, 3, args=(str(tmp_path),),
+                       executor=own, timeout=30)
+        with pytest.raises(FlareError, match=r"pack \d \(ranks \d-\d\) failed"):
+            future.result(timeout=30)
     assert _all_gone(_pids(tmp_path, 6))
 
 

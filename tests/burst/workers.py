@@ -141,9 +141,13 @@ def pid_of(ctx: WorkerContext) -> int:
     return os.getpid()
 
 
-def spin(ctx: WorkerContext, loops: int) -> int:
-    """CPU-bound pure Python (the processes-against-threads benchmark)."""
-    total = 0
-    for i in range(loops):
-        total += i * i % 7
-    return total
+def pid_then_kill_pack_of_4(ctx: WorkerContext, pid_dir: str) -> int:
+    """Each rank records its pid; rank 4 SIGKILLs its pack task (its parent process) while the
+    others wait in a barrier."""
+    with open(os.path.join(pid_dir, f"{ctx.rank}.pid"), "w") as fh:
+        fh.write(str(os.getpid()))
+    if ctx.rank == 4:
+        time.sleep(0.3)
+        os.kill(os.getppid(), signal.SIGKILL)
+    ctx.barrier()
+    return ctx.rank
