@@ -114,7 +114,10 @@ def htex_config(run_dir: str, width: int) -> Config:
 
 
 def run_flare(size: int, granularity: int) -> tuple[StartSummary, list[float]]:
-    future = flare(noop, size, granularity, executor="compute", timeout=60, start_timeout=60)
+    # Thread packs: this measures how together no-op workers start (g up to 512 per pack on 2
+    # cores, where forking g processes would measure fork); burst_packs.py measures processes.
+    future = flare(noop, size, granularity, executor="compute", timeout=60, start_timeout=60,
+                   worker_kind="thread")
     future.result(timeout=120)
     timing = future.timing
     return timing.summary(), [s - timing.t0 for s in timing.starts]

@@ -16,6 +16,14 @@ def test_burst_run_sort_verifies(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["verified"] is True and out["size"] == 8 and out["packs"] == 2
 
 
+@pytest.mark.parametrize("kind", ["process", "thread"])
+def test_burst_run_workers_kind(kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["burst", "run", "--app", "sort", "--size", "6", "--granularity", "3",
+                 "--workers", kind, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["verified"] is True and out["workers"] == kind
+
+
 def test_burst_run_pagerank_over_redis(redis_url: str,
                                        capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["burst", "run", "--app", "pagerank", "--size", "8", "--granularity", "4",

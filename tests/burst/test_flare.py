@@ -65,8 +65,9 @@ def test_reduce_folds_in_rank_order_for_non_commutative_ops(pool: ProcessPoolExe
     assert future.result(timeout=30)[6] == "0123456"
 
 
-def test_inside_a_pack_messages_are_references(pool: ProcessPoolExecutor) -> None:
-    assert all(flare(workers.zero_copy, 6, 3, executor=pool).result(timeout=30))
+def test_inside_a_thread_pack_messages_are_references(pool: ProcessPoolExecutor) -> None:
+    assert all(flare(workers.zero_copy, 6, 3, executor=pool, worker_kind="thread"
+                     ).result(timeout=30))
 
 
 def test_result_order_and_context(pool: ProcessPoolExecutor) -> None:
@@ -96,7 +97,7 @@ def test_killed_pack_fails_the_flare(transport: str) -> None:
     with ProcessPoolExecutor(3, mp_context=multiprocessing.get_context("fork")) as own:
         start = time.monotonic()
         future = flare(workers.kill_pack_of_4, 6, 2, executor=own, timeout=30,
-                       transport=transport)
+                       transport=transport, worker_kind="thread")
         with pytest.raises(FlareError, match=r"pack \d \(ranks \d-\d\) failed"):
             future.result(timeout=30)
         assert time.monotonic() - start < 10

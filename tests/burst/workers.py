@@ -108,3 +108,46 @@ def concat_reduce(ctx: WorkerContext) -> str | None:
 def scaled_sum(ctx: WorkerContext, values: list[int], factor: int = 1) -> int:
     """Rank r takes values[r] (an upstream app's output), scales it, and all sum it up."""
     return ctx.allreduce(values[ctx.rank] * factor, operator.add)
+
+
+def pid_then_kill_4(ctx: WorkerContext, pid_dir: str) -> int:
+    """Each rank records its pid; rank 4 SIGKILLs its own (worker) process while the others
+    wait in a barrier."""
+    with open(os.path.join(pid_dir, f"{ctx.rank}.pid"), "w") as fh:
+        fh.write(str(os.getpid()))
+    if ctx.rank == 4:
+        time.sleep(0.2)
+        os.kill(os.getpid(), signal.SIGKILL)
+    ctx.barrier()
+    return ctx.rank
+
+
+def pid_then_spin_unless_0(ctx: WorkerContext, pid_dir: str) -> int:
+    """Each rank records its pid; rank 0 raises while the others compute without ever
+    entering a collective (only killing them stops them)."""
+    with open(os.path.join(pid_dir, f"{ctx.rank}.pid"), "w") as fh:
+        fh.write(str(os.getpid()))
+    if ctx.rank == 0:
+        time.sleep(0.3)
+        raise RuntimeError("zero gives up")
+    end = time.monotonic() + 60
+    while time.monotonic() < end:
+        pass
+    return ctx.rank
+
+
+def pid_of(ctx: WorkerContext) -> int:
+    """The worker's process id."""
+    return os.getpid()
+
+
+def pid_then_kill_pack_of_4(ctx: WorkerContext, pid_dir: str) -> int:
+    """Each rank records its pid; rank 4 SIGKILLs its pack task (its parent process) while the
+    others wait in a barrier."""
+    with open(os.path.join(pid_dir, f"{ctx.rank}.pid"), "w") as fh:
+        fh.write(str(os.getpid()))
+    if ctx.rank == 4:
+        time.sleep(0.3)
+        os.kill(os.getppid(), signal.SIGKILL)
+    ctx.barrier()
+    return ctx.rank

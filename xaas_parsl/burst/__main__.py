@@ -13,7 +13,7 @@ import sys
 
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.files import resolve_function
-from xaas_parsl.burst.pack import PackSpec, run_pack
+from xaas_parsl.burst.pack import WORKER_KINDS, PackSpec, run_pack
 from xaas_parsl.burst.transport.auth import secret_from_env
 
 # Environment variables giving the process rank under the launchers we generate commands for.
@@ -33,12 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=60.0)
     parser.add_argument("--start-timeout", type=float, default=120.0)
     parser.add_argument("--out-dir", required=True)
+    parser.add_argument("--workers", choices=WORKER_KINDS, default="process",
+                        help="run the pack's workers as processes (default) or threads")
     ns = parser.parse_args(argv)
     pack = next((int(os.environ[k]) for k in RANK_ENV if k in os.environ), 0)
     spec = PackSpec(flare_id=ns.flare_id, pack=pack,
                     placement=Placement(ns.size, ns.granularity), address=ns.address,
                     timeout=ns.timeout, start_timeout=ns.start_timeout,
-                    driver_host=ns.driver_host, secret=secret_from_env())
+                    driver_host=ns.driver_host, secret=secret_from_env(),
+                    worker_kind=ns.workers)
     result = run_pack(spec, resolve_function(ns.function))
     path = os.path.join(ns.out_dir, f"{ns.flare_id}-pack{pack}.pickle")
     with open(path, "wb") as fh:

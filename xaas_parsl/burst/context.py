@@ -3,7 +3,8 @@
 Collectives follow MPI semantics: every rank calls the same collectives in the same order, and
 a per-rank sequence number tags each call so consecutive collectives never mix. They are built
 on point-to-point messages; a message to a rank in the same pack is an object reference placed
-in the shared mailbox (zero-copy: receivers must not mutate what they get), a message to another
+in the shared mailbox in a thread pack (zero-copy: receivers must not mutate what they get), a
+pickled message over the pack's pipes in a process pack (``procpack``), and a message to another
 pack goes through the transport. Every wait is bounded by the flare's timeout, so a collective
 that cannot complete raises ``CollectiveTimeout`` naming the waiting rank instead of hanging.
 """
@@ -13,11 +14,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from xaas_parsl.burst.transport.base import Mailbox, PackTransport
+from xaas_parsl.burst.transport.base import Mailbox
 
 T = TypeVar("T")
+
+# Delivers one message to a rank of the worker's own pack: (dst, src, tag, obj).
+LocalPut = Callable[[int, int, Hashable, Any], None]
+
+
+class Sender(Protocol):
+    """What a worker needs of its pack's transport: sending to a rank of another pack (a
+    ``PackTransport`` in thread packs, the pipe to the pack process in process packs)."""
+
+    def send(self, dst_pack: int, dst: int, src: int, tag: Hashable, obj: Any) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -46,7 +57,8 @@ class WorkerContext:
     ``group_size``, ``worker_in_group``), ``flare_id``, and the collectives."""
 
     def __init__(self, *, rank: int, placement: Placement, pack: int, flare_id: str,
-                 mailbox: Mailbox, transport: PackTransport, timeout: float) -> None:
+                 mailbox: Mailbox, transport: Sender, timeout: float,
+                 local: LocalPut | None = None) -> None:
         self.rank = rank
         self.size = placement.size
         self.group_id = pack
@@ -57,6 +69,8 @@ class WorkerContext:
         self._placement = placement
         self._mailbox = mailbox
         self._transport = transport
+        # Thread packs: straight into the shared mailbox; process packs: over the pipe.
+        self._local: LocalPut = local or mailbox.put
         self._seq = 0
 
     # -- point to point -------------------------------------------------------------------
@@ -66,7 +80,7 @@ class WorkerContext:
             raise ValueError(f"rank {self.rank}: destination rank {dst} outside 0..{self.size - 1}")
         pack = self._placement.pack_of(dst)
         if pack == self.group_id:
-            self._mailbox.put(dst, self.rank, tag, obj)
+            self._local(dst, self.rank, tag, obj)
         else:
             self._transport.send(pack, dst, self.rank, tag, obj)
 

@@ -78,7 +78,8 @@ def local_pack_pool(packs: int) -> Iterator[ProcessPoolExecutor]:
 
 def run_to_json(function: str, size: int, granularity: int, inputs: list[str], output: str,
                 *, transport: str = "zmq", timeout: float = 60.0,
-                summary_path: str | None = None) -> dict[str, Any]:
+                summary_path: str | None = None, worker_kind: str = "process"
+                ) -> dict[str, Any]:
     """Run ``function(ctx, input_paths)`` as a flare on one fresh process per pack, write the
     results as a JSON list to ``output``; returns the start summary (and writes it to
     ``summary_path`` when given)."""
@@ -92,7 +93,7 @@ def run_to_json(function: str, size: int, granularity: int, inputs: list[str], o
     packs = Placement(size, min(size, granularity)).packs
     with local_pack_pool(packs) as pool:
         future = flare(fn, size, granularity, args=(paths,), executor=pool, timeout=timeout,
-                       transport=transport)
+                       transport=transport, worker_kind=worker_kind)
         results = future.result()
     try:
         json.dumps(results)
@@ -101,7 +102,8 @@ def run_to_json(function: str, size: int, granularity: int, inputs: list[str], o
                          f"{exc}", output) from exc
     write_json(output, results)
     stats = future.timing.summary().to_dict()
-    stats.update(function=function, granularity=granularity, packs=packs, output=output)
+    stats.update(function=function, granularity=granularity, packs=packs, output=output,
+                 workers=worker_kind)
     if summary_path:
         write_json(summary_path, stats)
     return stats

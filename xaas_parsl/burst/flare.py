@@ -23,7 +23,7 @@ from typing import Any
 
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.errors import FlareError
-from xaas_parsl.burst.pack import REDIS_SCHEMES, PackResult, PackSpec, run_pack
+from xaas_parsl.burst.pack import REDIS_SCHEMES, WORKER_KINDS, PackResult, PackSpec, run_pack
 from xaas_parsl.burst.timing import FlareTiming
 from xaas_parsl.burst.transport.base import Rendezvous
 from xaas_parsl.burst.transport.zmq import ZmqRendezvous
@@ -165,10 +165,13 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
           args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None,
           executor: str | Executor = "compute", timeout: float = 60.0,
           start_timeout: float = 120.0, host: str = "127.0.0.1",
-          transport: str = "zmq") -> FlareFuture:
+          transport: str = "zmq", worker_kind: str = "process") -> FlareFuture:
     """Start ``size`` workers running ``fn(ctx, *args, **kwargs)`` as one unit.
 
-    Workers are packed ``granularity`` per process (threads of one pack task); ``executor`` is
+    Workers are packed ``granularity`` per pack task; ``worker_kind`` says how a pack runs
+    them: ``"process"`` (default: one forked process per worker, CPU-bound Python runs in
+    parallel) or ``"thread"`` (threads of the pack process under one GIL: for workers that wait
+    on I/O or subprocesses; zero-copy inside the pack). ``executor`` is
     a Parsl executor label (the loaded config's ``compute`` by default) or any
     ``concurrent.futures.Executor`` able to run all packs at once. ``timeout`` bounds every
     collective and receive, ``start_timeout`` the gang start. ``host`` is the driver address
@@ -182,6 +185,9 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
                          f"{granularity}")
     if timeout <= 0 or start_timeout <= 0:
         raise InputError("flare timeouts must be positive")
+    if worker_kind not in WORKER_KINDS:
+        raise InputError(f"flare worker_kind must be one of {', '.join(WORKER_KINDS)}, "
+                         f"got {worker_kind!r}")
     submit = _submitter(executor)
     placement = Placement(size, min(granularity, size))
     flare_id = uuid.uuid4().hex[:8]
@@ -197,7 +203,7 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
             spec = PackSpec(flare_id=future.flare_id, pack=index, placement=placement,
                             address=rendezvous.address, timeout=timeout,
                             start_timeout=start_timeout, driver_host=driver_host,
-                            secret=rendezvous.secret)
+                            secret=rendezvous.secret, worker_kind=worker_kind)
             run.packs.append(submit(spec, fn, args, kwargs))
     except Exception as exc:  # e.g. no Parsl config loaded, executor shut down
         error = FlareError(f"flare {future.flare_id}: cannot submit its packs: "

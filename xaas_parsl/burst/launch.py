@@ -39,12 +39,13 @@ class FlareStep:
 
 def pack_command(*, python: str, size: int, granularity: int, function: str, address: str,
                  flare_id: str, driver_host: str, out_dir: str, timeout: float,
-                 start_timeout: float) -> list[str]:
+                 start_timeout: float, worker_kind: str = "process") -> list[str]:
     """The per-pack command (the launcher's payload)."""
     return [python, "-m", "xaas_parsl.burst", "--address", address, "--flare-id", flare_id,
             "--size", str(size), "--granularity", str(granularity), "--function", function,
             "--driver-host", driver_host, "--timeout", f"{timeout:g}",
-            "--start-timeout", f"{start_timeout:g}", "--out-dir", out_dir]
+            "--start-timeout", f"{start_timeout:g}", "--out-dir", out_dir,
+            "--workers", worker_kind]
 
 
 def pack_environment(secret: bytes) -> dict[str, str]:

@@ -1,4 +1,10 @@
-"""One pack: a process that joins the flare and runs its workers as threads.
+"""One pack: a process that joins the flare and runs its workers, as processes or threads.
+
+``worker_kind="process"`` (the default) forks the pack's workers as processes (``procpack``):
+CPU-bound Python workers run in parallel. ``"thread"`` runs them as threads of the pack process:
+cheaper to start and zero-copy inside the pack, right for workers that wait on I/O or
+subprocesses, but Python code of one pack then runs one worker at a time (one GIL). A pack of
+one worker runs it in the pack process either way (a fork would buy nothing).
 
 ``run_pack`` is the only function an executor has to run, which is what lets any executor
 (Parsl HTEX, a process pool, an ``srun`` step via ``python -m xaas_parsl.burst``) host a
@@ -19,10 +25,12 @@ from typing import Any
 
 from xaas_parsl.burst.context import Placement, WorkerContext
 from xaas_parsl.burst.errors import FlareAborted
+from xaas_parsl.burst.procpack import ProcessPack, one_line
 from xaas_parsl.burst.transport.base import Mailbox, PackTransport
 from xaas_parsl.burst.transport.zmq import CLOCK_PINGS, ZmqPackTransport
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+WORKER_KINDS = ("process", "thread")
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,7 @@ class PackSpec:
     driver_host: str
     # The flare's frame-sealing key (``transport.auth``); travels with the spec, never shown.
     secret: bytes = field(default=b"", repr=False)
+    worker_kind: str = "process"
 
 
 @dataclass
@@ -66,14 +75,43 @@ def connect(address: str, pack: int, mailbox: Mailbox, clock_pings: int,
     return ZmqPackTransport(address, pack, mailbox, clock_pings=clock_pings, secret=secret)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
 def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
              kwargs: dict[str, Any] | None = None) -> PackResult:
     """Join the flare, wait for the gang start, run this pack's workers, return their results."""
+    if spec.worker_kind == "process" and len(spec.placement.ranks_of(spec.pack)) > 1:
+        return _run_process_pack(spec, fn, args, kwargs or {})
+    return _run_thread_pack(spec, fn, args, kwargs)
+
+
+def _run_process_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> PackResult:
+    """Fork the workers first (they inherit no transport state), then join the flare."""
+    host = socket.gethostname()
+    workers = ProcessPack(spec, fn, args, kwargs)
+    try:
+        pings = 0 if host == spec.driver_host else CLOCK_PINGS
+        transport = connect(spec.address, spec.pack, workers.router, pings)
+        try:
+            try:
+                offset = transport.join(spec.start_timeout)
+            except BaseException as exc:
+                workers.router.abort(one_line(exc))
+                raise
+            out = PackResult(pack=spec.pack, host=host, offset=offset)
+            workers.go()
+            workers.serve(transport, out)
+            if out.error is None and workers.router.aborted is not None:
+                out.error = (-1, f"pack {spec.pack} aborted: {workers.router.aborted}", "")
+            out.messages_sent = transport.messages_sent
+            return out
+        finally:
+            transport.close()
+    finally:
+        workers.close()
+
+
+def _run_thread_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...],
+                     kwargs: dict[str, Any] | None) -> PackResult:
     host = socket.gethostname()
     mailbox = Mailbox()
     # Same host, same clock: skip the round trips (an estimate could only add noise).
@@ -96,7 +134,7 @@ def run_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, ...] = (),
             except FlareAborted:
                 pass  # a consequence of someone else's failure, already reported
             except BaseException as exc:
-                message = f"rank {rank} failed: {_one_line(exc)}"
+                message = f"rank {rank} failed: {one_line(exc)}"
                 trace = traceback.format_exc()
                 with lock:
                     if out.error is None:

@@ -33,7 +33,7 @@ def flare_app(fn: Callable[..., Any], size: int, granularity: int = 1, *args: An
     Parsl join_app once the futures in ``args``/``kwargs`` are done; returns its AppFuture.
 
     ``flare_options`` are ``flare``'s own keywords (``executor``, ``timeout``,
-    ``start_timeout``, ``transport``, ``host``); a Parsl config must be loaded."""
+    ``start_timeout``, ``transport``, ``host``, ``worker_kind``); a Parsl config must be loaded."""
     global _APP
     if _APP is None:
         from parsl import join_app

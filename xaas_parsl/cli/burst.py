@@ -39,8 +39,12 @@ def _noop(ctx: Any) -> int:
 @click.option("--transport", default="zmq", show_default=True,
               help="zmq, or a redis://host:port/db URL.")
 @click.option("--json", "as_json", is_flag=True, help="Print the start summary as JSON.")
+@click.option("--workers", "worker_kind", type=click.Choice(["process", "thread"]),
+              default="process", show_default=True,
+              help="Run a pack's workers as processes (CPU-bound Python in parallel) or as "
+                   "threads (cheaper; for workers that wait on I/O or subprocesses).")
 def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: str,
-            as_json: bool) -> None:
+            as_json: bool, worker_kind: str) -> None:
     """Run an example flare on fresh local processes (one per pack; timings include their
     start-up: a cold pool), verify the result, print the start summary."""
     from xaas_parsl.burst import flare
@@ -55,13 +59,14 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
         "sort": sort.terasort, "pagerank": pagerank.pagerank, "noop": _noop}
     with local_pack_pool(packs) as pool:
         future = flare(fns[app], size, granularity, executor=pool, timeout=timeout,
-                       transport=transport)
+                       transport=transport, worker_kind=worker_kind)
         results = future.result()
     verified = {"sort": lambda: sort.verify(results, size, 1000),
                 "pagerank": lambda: pagerank.verify(results),
                 "noop": lambda: results == list(range(size))}[app]()
     summary = future.timing.summary().to_dict()
     summary.update(app=app, granularity=granularity, packs=packs, verified=verified,
+                   workers=worker_kind,
                    transport_messages=sum(future.messages_sent.values()))
     if as_json:
         click.echo(json.dumps(finite(summary), allow_nan=False))
@@ -88,15 +93,20 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
               help="Seconds any collective may wait.")
 @click.option("--summary", type=click.Path(path_type=Path), callback=writable_file, default=None,
               help="Also write the start summary as JSON here.")
+@click.option("--workers", "worker_kind", type=click.Choice(["process", "thread"]),
+              default="process", show_default=True,
+              help="Run a pack's workers as processes (CPU-bound Python in parallel) or as "
+                   "threads (cheaper; for workers that wait on I/O or subprocesses).")
 def flare_cmd(function: str, size: int, granularity: int, inputs: tuple[str, ...],
-              output: Path, transport: str, timeout: float, summary: Path | None) -> None:
+              output: Path, transport: str, timeout: float, summary: Path | None,
+              worker_kind: str) -> None:
     """Run FUNCTION (module:function, called as fn(ctx, input_paths)) as a flare on fresh
     local processes and write the list of its workers' return values as JSON (atomically)."""
     from xaas_parsl.burst.files import run_to_json
 
     stats = run_to_json(function, size, granularity, list(inputs), str(output),
                         transport=transport, timeout=timeout,
-                        summary_path=str(summary) if summary else None)
+                        summary_path=str(summary) if summary else None, worker_kind=worker_kind)
     click.echo(json.dumps(finite(stats), allow_nan=False))
 
 

@@ -39,7 +39,8 @@ def burst_args(config: Mapping[str, Any]) -> str:
     args = [str(config["burst_function"]), "--size", str(config["burst_size"]),
             "--granularity", str(config.get("burst_granularity", 1)),
             "--transport", str(config.get("burst_transport", "zmq")),
-            "--timeout", str(config.get("burst_timeout", 60))]
+            "--timeout", str(config.get("burst_timeout", 60)),
+            "--workers", str(config.get("burst_workers", "process"))]
     for path in burst_inputs(config):
         args += ["--input", path]
     if config.get("burst_summary"):

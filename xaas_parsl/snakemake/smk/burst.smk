@@ -14,6 +14,7 @@
 #   burst_granularity  workers per pack process                                     (default: 1)
 #   burst_transport    zmq, or a redis://host:port/db URL                           (default: zmq)
 #   burst_timeout      seconds any collective may wait                              (default: 60)
+#   burst_workers      process (CPU-bound Python in parallel) or thread (I/O waits)  (default: process)
 #   burst_summary      JSON start summary (time to all started, spread), 2nd output (optional)
 #
 # The function's module must be importable by the interpreter running Snakemake (installed, on
