@@ -16,7 +16,7 @@ def test_burst_defaults_and_one_input_given_as_a_string() -> None:
     assert ra.burst_outputs(config) == {"results": "out.json"}
     assert shlex.split(ra.burst_args(config)) == [
         "mod:fn", "--size", "4", "--granularity", "1", "--transport", "zmq", "--timeout", "60",
-        "--input", "data.txt"]
+        "--workers", "process", "--input", "data.txt"]
 
 
 def test_burst_summary_is_a_second_output_and_an_argument() -> None:

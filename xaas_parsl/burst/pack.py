@@ -90,7 +90,7 @@ def _run_process_pack(spec: PackSpec, fn: Callable[..., Any], args: tuple[Any, .
     workers = ProcessPack(spec, fn, args, kwargs)
     try:
         pings = 0 if host == spec.driver_host else CLOCK_PINGS
-        transport = connect(spec.address, spec.pack, workers.router, pings)
+        transport = connect(spec.address, spec.pack, workers.router, pings, spec.secret)
         try:
             try:
                 offset = transport.join(spec.start_timeout)
