@@ -65,7 +65,7 @@ if ! munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
   wait_for 10 "munged" sh -c 'munge -n | unmunge >/dev/null'
 fi
 
-# --- MariaDB (private data directory and socket, no TCP) + slurmdbd -------------------------
+# --- MariaDB (private data directory, no TCP, the default socket) + slurmdbd ---------------
 if ! alive "$RUN/mariadb.pid" && mariadb -uroot -e 'select 1' >/dev/null 2>&1; then
   # A MariaDB already answers on the default socket (e.g. the package's own, started by its
   # postinst where services may start): use it rather than fight over the socket.

@@ -20,4 +20,4 @@ if ((WIPE)); then
   rm -rf "$STATE" /var/spool/slurmd "$RUN"
   rm -f "$SLURM_ETC"/slurm.conf "$SLURM_ETC"/gres.conf "$SLURM_ETC"/nodes.txt "$SLURM_ETC"/slurmdbd.conf
 fi
-echo "stop-slurm: stopped${WIPE:+}$( ((WIPE)) && echo ' and wiped')" >&2
+if ((WIPE)); then echo 'stop-slurm: stopped and wiped' >&2; else echo 'stop-slurm: stopped' >&2; fi
