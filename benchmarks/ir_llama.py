@@ -268,8 +268,10 @@ def main() -> None:
 
 
 def cpu(phases: dict[str, Any], key: str) -> float:
-    """CPU seconds of a finished phase."""
-    return float(phases[key]["cpu_seconds"])
+    """CPU seconds of a finished phase, plus ``cpu_seconds_added`` where part of the phase
+    ran in an earlier, interrupted process and was measured separately (``note`` says how;
+    both end up in the JSON)."""
+    return float(phases[key]["cpu_seconds"]) + float(phases[key].get("cpu_seconds_added", 0))
 
 
 def report(args: argparse.Namespace, work: Path, bundle: Path, names: list[str], timed: str,
@@ -343,7 +345,8 @@ def report(args: argparse.Namespace, work: Path, bundle: Path, names: list[str],
             n, bundle / "builds" / n)]),
         "build_comparison_configs": both,
         "seconds": {k: v["seconds"] for k, v in phases.items()},
-        "cpu_seconds": {k: v["cpu_seconds"] for k, v in phases.items()},
+        "cpu_seconds": {k: round(cpu(phases, k), 1) for k in phases},
+        "notes": {k: v["note"] for k, v in phases.items() if "note" in v},
         "ir_total_seconds": round(ir_wall, 1),
         "native_total_seconds": round(native_wall, 1) if both else None,
         "ir_over_native_build_time": round(ir_wall / native_wall, 3) if both else None,
