@@ -98,9 +98,10 @@ DOCKER_REFS: dict[str, list[str]] = {
 @pytest.mark.parametrize("case", DOCKER_REFS)
 def test_bad_image_reference_is_one_error_line(case: str,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    from xaas_parsl.containers.engine import reachable
+    from xaas_parsl.containers.engine import probe
 
-    if not reachable():
-        infra_missing("no Docker engine answers (./scripts/start-dockerd.sh)")
+    problem = probe()
+    if problem is not None:
+        infra_missing(f"no Docker engine answers ({problem}; ./scripts/start-dockerd.sh)")
     line = assert_one_error(run_cli(capsys, DOCKER_REFS[case], seconds=60))
     assert "not a valid image reference" in line and "http" not in line, line

@@ -20,10 +20,11 @@ ACCOUNT = "xaas-test"  # start-slurm.sh's default account
 T = TypeVar("T")
 
 
-def slurm(*args: str, timeout: float = 30, cwd: Path | None = None) -> str:
+def slurm(*args: str, timeout: float = 30, cwd: Path | None = None,
+          env: dict[str, str] | None = None) -> str:
     """Run a Slurm command; its stdout (raises on a non-zero exit)."""
     proc = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout,
-                          check=False, cwd=cwd)
+                          check=False, cwd=cwd, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)}: exit {proc.returncode}: {proc.stderr.strip()}")
     return proc.stdout

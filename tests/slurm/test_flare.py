@@ -8,6 +8,7 @@ any small flare (issue 21 covers placement over several nodes)."""
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 import time
@@ -16,6 +17,7 @@ from pathlib import Path
 from tests.conftest import REPO
 from tests.slurm.cluster import ACCOUNT, job_record, slurm
 from xaas_parsl.burst.launch import collect_step, pack_command
+from xaas_parsl.burst.transport.auth import SECRET_ENV
 from xaas_parsl.burst.transport.zmq import ZmqRendezvous
 
 HOST_ADDR = "10.231.20.1"   # this machine on the cluster's bridge (scripts/slurm/common.sh)
@@ -35,8 +37,11 @@ def test_flare_over_two_nodes_with_every_collective(alps: str, tmp_path: Path) -
             *payload]
     t0 = time.time()
     try:
+        # the packs seal their frames with the flare's secret: sbatch exports it to the step
+        # through the environment (never on a command line, where ps would show it)
+        env = {**os.environ, SECRET_ENV: rendezvous.secret.hex()}
         job = slurm("sbatch", "--parsable", "-A", ACCOUNT, "-N", "2", "-t", "2", "-D", str(REPO),
-                    "-o", str(tmp_path / "job.out"), "--wrap", shlex.join(step)).strip()
+                    "-o", str(tmp_path / "job.out"), "--wrap", shlex.join(step), env=env).strip()
         record = job_record(job, ("State",), until_state=("COMPLETED", "FAILED", "TIMEOUT",
                                                           "CANCELLED"), timeout=150)
     finally:
