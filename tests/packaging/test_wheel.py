@@ -82,9 +82,20 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"wheel": wheel, "sdist": sdist}
 
 
+def requirements(wheel: Path) -> bytes:
+    """The wheel's ``Requires-Dist`` lines: what its wheelhouse must hold besides the pins."""
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
+        lines = archive.read(name).decode("utf-8").splitlines()
+    return "\n".join(sorted(x for x in lines if x.startswith("Requires-Dist:"))).encode()
+
+
 def wheelhouse(pins: Path, wheel: Path) -> Path:
-    """Wheels of every dependency at the pinned versions, built once per constraints file."""
-    key = hashlib.sha256(pins.read_bytes()).hexdigest()[:16]
+    """Wheels of every dependency at the pinned versions, built once per constraints file and
+    set of the project's requirements (a new dependency needs a new wheelhouse)."""
+    key = hashlib.sha256(pins.read_bytes() + b"\0" + requirements(wheel)).hexdigest()[:16]
     house = default_cache_dir() / "wheelhouse" / key
     if (house / "COMPLETE").is_file():
         return house
