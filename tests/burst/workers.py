@@ -151,3 +151,11 @@ def pid_then_kill_pack_of_4(ctx: WorkerContext, pid_dir: str) -> int:
         os.kill(os.getppid(), signal.SIGKILL)
     ctx.barrier()
     return ctx.rank
+
+
+def sleep_then_allreduce(ctx: WorkerContext, seconds: float = 5.0) -> int:
+    """Every rank computes (sleeps) for a while, then joins one allreduce: time for a test to
+    kill a pack or a node in the middle of the flare."""
+    time.sleep(seconds)
+    total: int = ctx.allreduce(ctx.rank, operator.add)
+    return total

@@ -3,6 +3,7 @@ emulates, what ``sacct`` and the SPANK plugin recorded. Every wait is bounded.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -87,3 +88,36 @@ def spank_records(job: str) -> list[dict[str, object]]:
         return []
     entries = [json.loads(line) for line in SPANK_RECORDS.read_text().splitlines() if line]
     return [e for e in entries if str(e["job"]) == job]
+
+
+NS_PREFIX = "xslurm-"  # scripts/slurm/common.sh: one network namespace per node
+
+
+def node_pids(node: str) -> list[int]:
+    """Every process "on" ``node``: those in its network namespace (slurmd, its job steps and
+    everything they started)."""
+    proc = subprocess.run(["ip", "netns", "pids", NS_PREFIX + node], capture_output=True,
+                          text=True, timeout=10, check=False)
+    return [int(p) for p in proc.stdout.split()]
+
+
+def flare_processes(node: str) -> list[str]:
+    """Command lines of the flare packs and workers (``python -m xaas_parsl.burst``) on
+    ``node``; forked workers carry their pack's command line."""
+    found = []
+    for pid in node_pids(node):
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue   # gone meanwhile
+        if argv[1:3] == [b"-m", b"xaas_parsl.burst"]:
+            found.append(f"{pid}: {b' '.join(argv).decode(errors='replace')}")
+    return found
+
+
+def kill_node(node: str) -> None:
+    """Lose ``node`` as a cluster loses one: SIGKILL every process on it (slurmd, its
+    slurmstepd and the tasks). ``scripts/start-slurm.sh`` brings it back."""
+    for pid in node_pids(node):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, 9)

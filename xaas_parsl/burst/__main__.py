@@ -1,6 +1,6 @@
 """``python -m xaas_parsl.burst``: one pack of a flare started by a launcher (srun, mpiexec).
 
-A separate entry module so that the pickled ``PackResult`` refers to
+A separate entry module so that the sealed, pickled ``PackResult`` refers to
 ``xaas_parsl.burst.pack.PackResult`` (not to ``__main__``) and the driver can load it.
 """
 
@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import pickle
 import sys
 
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.files import resolve_function
+from xaas_parsl.burst.launch import result_path, seal_result
 from xaas_parsl.burst.pack import WORKER_KINDS, PackSpec, run_pack
 from xaas_parsl.burst.transport.auth import secret_from_env
 
@@ -22,7 +22,7 @@ RANK_ENV = ("XAAS_BURST_PACK", "SLURM_PROCID", "PALS_RANKID", "PMI_RANK", "OMPI_
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of one pack started by a launcher (``srun``/``mpiexec``): the pack index
-    comes from the launcher's rank variable; the result is pickled to ``--out-dir``."""
+    comes from the launcher's rank variable; the result is sealed into ``--out-dir``."""
     parser = argparse.ArgumentParser(prog="python -m xaas_parsl.burst")
     parser.add_argument("--address", required=True)
     parser.add_argument("--flare-id", required=True)
@@ -43,9 +43,10 @@ def main(argv: list[str] | None = None) -> int:
                     driver_host=ns.driver_host, secret=secret_from_env(),
                     worker_kind=ns.workers)
     result = run_pack(spec, resolve_function(ns.function))
-    path = os.path.join(ns.out_dir, f"{ns.flare_id}-pack{pack}.pickle")
-    with open(path, "wb") as fh:
-        pickle.dump(result, fh)
+    path = result_path(ns.out_dir, ns.flare_id, pack)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_bytes(seal_result(result, spec.secret))
+    os.replace(tmp, path)  # whole or absent: the driver never reads half a result
     return 1 if result.error else 0
 
 

@@ -115,21 +115,64 @@ def flare_cmd(function: str, size: int, granularity: int, inputs: tuple[str, ...
 @click.option("--size", type=int, required=True, help="Workers (N).")
 @click.option("--granularity", type=int, required=True, help="Workers per pack process.")
 @click.option("--function", required=True, help="module:function each worker runs.")
-@click.option("--address", default=None, help="Driver rendezvous, tcp://HOST:PORT.")
-@click.option("--out-dir", default="burst-results", show_default=True)
+@click.option("--nodes", type=click.IntRange(min=1), default=None,
+              help="Spread the packs evenly over this many nodes (default: fill a node's "
+                   "cores first).")
+@click.option("--run", "run_it", is_flag=True,
+              help="Run the step from inside the allocation (driver + launcher), instead of "
+                   "printing it.")
+@click.option("--host", default=None,
+              help="With --run: the driver address packs connect to (default: this node's "
+                   "first non-loopback IPv4 address).")
+@click.option("--address", default=None, help="Without --run: the driver rendezvous to print, "
+                                               "tcp://HOST:PORT.")
+@click.option("--out-dir", default=None,
+              help="Where packs leave their sealed results; a directory every node sees "
+                   "(default: burst-results when printing, a fresh one under . with --run).")
+@click.option("--output", type=click.Path(path_type=Path), callback=writable_file, default=None,
+              help="With --run: write the workers' return values (rank order) as JSON here.")
+@click.option("--timeout", callback=finite_timeout, type=float, default=60.0, show_default=True,
+              help="Seconds any collective may wait.")
+@click.option("--start-timeout", callback=finite_timeout, type=float, default=120.0,
+              show_default=True, help="Seconds the gang start may take.")
+@click.option("--workers", "worker_kind", type=click.Choice(["process", "thread"]),
+              default="process", show_default=True, help="Run a pack's workers as processes "
+                                                         "or threads.")
 @click.option("--node-type", default=None)
 @click.option("--python", default="python3", show_default=True)
-def step_cmd(site: str, size: int, granularity: int, function: str, address: str | None,
-             out_dir: str, node_type: str | None, python: str) -> None:
-    """Print the one-step srun/mpiexec command that starts a flare inside an allocation."""
+def step_cmd(site: str, size: int, granularity: int, function: str, nodes: int | None,
+             run_it: bool, host: str | None, address: str | None, out_dir: str | None,
+             output: Path | None, timeout: float, start_timeout: float, worker_kind: str,
+             node_type: str | None, python: str) -> None:
+    """Print the one-step srun/mpiexec command that starts a flare inside an allocation, or
+    with --run run it there: one JSON line with the start summary (time to all started is
+    measured from the launcher's start), the values to --output."""
     from xaas_parsl.burst.launch import flare_step
+    from xaas_parsl.burst.step import run_step
     from xaas_parsl.burst.transport.auth import SECRET_ENV
+    from xaas_parsl.fileio import write_json
 
+    if run_it:
+        outcome = run_step(site, size=size, granularity=granularity, function=function,
+                           host=host, nodes=nodes, out_dir=out_dir, node_type=node_type,
+                           python=python, timeout=timeout, start_timeout=start_timeout,
+                           worker_kind=worker_kind)
+        if output is not None:
+            write_json(output, outcome.values)
+        summary: dict[str, Any] = outcome.timing.summary().to_dict()
+        summary.update(packs=outcome.step.packs, packs_per_node=outcome.step.packs_per_node,
+                       nodes=outcome.step.nodes,
+                       hosts=sorted(set(outcome.timing.hosts.values())), workers=worker_kind)
+        click.echo(json.dumps(finite(summary), allow_nan=False))
+        return
     host = socket.gethostname()
     step = flare_step(site, size=size, granularity=granularity, function=function,
                       address=address or f"tcp://{host}:5555", flare_id=uuid.uuid4().hex[:8],
-                      driver_host=host, out_dir=out_dir, node_type=node_type, python=python)
+                      driver_host=host, out_dir=out_dir or "burst-results", node_type=node_type,
+                      python=python, timeout=timeout, start_timeout=start_timeout, nodes=nodes,
+                      worker_kind=worker_kind)
     click.echo(f"# {step.packs} packs, {step.packs_per_node} per node, {step.nodes} node(s)")
     click.echo(shlex.join(step.command))
     click.echo(f"# run it with ${SECRET_ENV} set to the driver rendezvous's secret as hex "
-               "(xaas_parsl.burst.launch.pack_environment): packs refuse unsealed frames")
+               "(xaas_parsl.burst.launch.pack_environment): packs refuse unsealed frames; "
+               "or let --run drive it")
