@@ -1,8 +1,9 @@
 """Do a pack's workers run in parallel? Process packs against thread packs, same run.
 
 One flare of ONE pack with g = N = 2 × cores workers, each running the same CPU-bound pure
-Python loop (``spin``), once with ``worker_kind="process"`` and once with ``"thread"``,
-alternating, on a warm one-process pool (the pack task). Wall time = flare launch to result.
+Python loop (``xaas_parsl.burst.apps.probe.spin``), once with ``worker_kind="process"`` and
+once with ``"thread"``, alternating, on a warm one-process pool (the pack task). Wall time =
+flare launch to result.
 Threads of one pack share one GIL, so their wall time is about N × one worker's work; processes
 spread over the cores, so the ideal ratio processes ÷ threads is 1 / cores (0.5 on 2 cores);
 the goal is ≤ 0.6. Reported: the median ratio over repetitions and its spread (min, max),
@@ -32,18 +33,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from xaas_parsl.burst import WorkerContext, flare
+from xaas_parsl.burst import flare
+from xaas_parsl.burst.apps.probe import spin
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def spin(ctx: WorkerContext, loops: int) -> int:
-    """CPU-bound pure Python; a closing allreduce so the collectives take part too."""
-    total = 0
-    for i in range(loops):
-        total += i * i % 7
-    reduced: int = ctx.allreduce(total, lambda a, b: a + b)
-    return reduced
 
 
 def _plain_spin(loops: int) -> None:
