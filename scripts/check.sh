@@ -5,5 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/ruff check xaas_parsl snakemake_executor_plugin_xaas tests benchmarks
 .venv/bin/mypy
-# -rs: every skip prints its reason (under CI=true setup-provided infrastructure fails instead)
-exec .venv/bin/python -m pytest -q -rs "$@"
+# -rs: every skip prints its reason (under CI=true setup-provided infrastructure fails instead);
+# --durations: the slowest tests, to keep the default run inside its 30-minute budget
+exec .venv/bin/python -m pytest -q -rs --durations=20 "$@"
