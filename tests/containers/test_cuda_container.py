@@ -162,3 +162,17 @@ def test_cuda_runtime_image_has_libcudart_and_no_driver(cuda_deployed: dict[str,
                for ln in lines), res.stdout
     assert "libcuda.so" not in res.stdout
     assert lines[-1].startswith("heat2d-test: PASS") and "gpu=OFF" in lines[-1], res.stdout
+
+
+def test_cli_images_bootstrap_cuda(engine: Any, bases: dict[str, Any], cuda_ready: None,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``xaas images bootstrap --cuda --json`` lists the CUDA toolchain image beside the
+    base images (made by the tests above at the latest, so present here)."""
+    from xaas_parsl.cli.main import main
+
+    C.ensure_cuda_toolchain(engine)
+    assert main(["images", "bootstrap", "--cuda", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    [cuda] = [r for r in rows if r.get("variant") == "cuda"]
+    assert cuda["action"] == "present" and cuda["image"] == C.cuda_toolchain_image().ref
+    assert {r["kind"] for r in rows} == {"toolchain", "runtime"}
