@@ -12,6 +12,7 @@ from __future__ import annotations
 import configparser
 import json
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -87,23 +88,32 @@ def cuda_ready() -> None:
     need_cuda()
 
 
+def _xaas_json(*args: str) -> dict[str, Any]:
+    """Run the ``xaas`` command line (this checkout's code via ``PYTHONPATH``); its JSON."""
+    from tests.containers.test_docker_cli import XAAS
+
+    # a first build on the shared 2-core machine takes minutes: a longer limit than _xaas's
+    proc = subprocess.run([XAAS, *args, "--json"], capture_output=True, text=True,
+                          check=False, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    data: dict[str, Any] = json.loads(proc.stdout)
+    return data
+
+
 @pytest.fixture(scope="module")
 def cuda_ir(engine: Any, bases: dict[str, Any], heat2d: Any, cuda_ready: None
             ) -> dict[str, Any]:
-    """heat2d's IR container with ``OPENMP+CUDA`` only (its own tag, so the default
-    ``heat2d-ir`` image other tests use is not replaced)."""
-    from xaas_parsl.containers.ir_image import build_ir_image
-
-    return build_ir_image(heat2d, [CONFIG], ref=L.ir_ref(heat2d.name, heat2d.version)
-                          + "-cuda")
+    """``xaas container ir build --configs OPENMP+CUDA`` of heat2d (its own tag, so the
+    default ``heat2d-ir`` image other tests use is not replaced)."""
+    tag = L.ir_ref(heat2d.name, heat2d.version) + "-cuda"
+    return _xaas_json("container", "ir", "build", str(heat2d.path), "--configs", CONFIG,
+                      "--tag", tag)
 
 
 @pytest.fixture(scope="module")
 def cuda_deployed(cuda_ir: dict[str, Any]) -> dict[str, Any]:
-    from xaas_parsl.containers.deploy import deploy_image
-
-    result: dict[str, Any] = deploy_image(cuda_ir["image"], "ir", config=CONFIG)
-    return result
+    """``xaas container ir deploy IMAGE --config OPENMP+CUDA``."""
+    return _xaas_json("container", "ir", "deploy", cuda_ir["image"], "--config", CONFIG)
 
 
 def test_cuda_toolchain_image_in_the_engine(engine: Any, bases: dict[str, Any],
