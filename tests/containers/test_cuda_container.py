@@ -78,6 +78,24 @@ def test_pip_line_installs_exactly_the_pinned_wheels(tmp_path: Path) -> None:
     assert not C.SITE.startswith("opt/xaas")  # deployment copies /opt/xaas into the runtime
 
 
+def test_only_a_cuda_configuration_builds_in_the_cuda_image(
+        heat2d: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPU configurations (and the default: all non-opt-in ones) keep the base toolchain;
+    naming a CUDA one, alone or with others, selects the CUDA toolchain image."""
+    from xaas_parsl.containers import ir_image
+    from xaas_parsl.errors import InputError
+
+    monkeypatch.setattr(ir_image, "require_base", lambda client, kind: f"base-{kind}")
+    monkeypatch.setattr(C, "ensure_cuda_toolchain", lambda client: {"image": "cuda-image"})
+    client: Any = None  # never used: both engine calls are replaced
+    assert ir_image.toolchain_base(client, heat2d, None) == "base-toolchain"
+    assert ir_image.toolchain_base(client, heat2d, ["None"]) == "base-toolchain"
+    assert ir_image.toolchain_base(client, heat2d, [CONFIG]) == "cuda-image"
+    assert ir_image.toolchain_base(client, heat2d, ["None", CONFIG]) == "cuda-image"
+    with pytest.raises(InputError, match="unknown configuration 'CUDA_9'"):
+        ir_image.toolchain_base(client, heat2d, ["CUDA_9"])
+
+
 # --- on the real engine ----------------------------------------------------------------------
 
 

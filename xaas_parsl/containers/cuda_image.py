@@ -119,8 +119,7 @@ class CudaToolchainImage:
                 WHEELS_LABEL: json.dumps(list(self.wheels), separators=(",", ":"))}
 
 
-def installed_wheels(
-        installed: dict[str, str | None] | None = None) -> tuple[str, ...]:
+def installed_wheels(installed: dict[str, str | None] | None = None) -> tuple[str, ...]:
     """``name==version`` of each of :data:`WHEELS` as installed here, checked against the
     extra's specifiers (``installed``: name -> version, for tests; default: this Python's)."""
     if installed is None:
