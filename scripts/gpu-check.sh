@@ -8,6 +8,8 @@
 # 2. heat2d-test of the CUDA deployment built from the IR bundle, on the GPU;
 # 3. heat2d kernel time on the GPU vs the CPU deployment (all cores), same grid and steps.
 # Everything goes to $OUT (default ./gpu-check-out): raw outputs and gpu-check.json.
+# Exit 2: nothing prepared; exit 3: no usable GPU (nvidia-smi missing or failing), refused
+# before any measurement.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 C=.gpu-carry
@@ -23,8 +25,21 @@ fi
 export LD_LIBRARY_PATH="$PWD/$C/lib:$PWD/$C/cuda/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 PY=$(command -v python3 || command -v python)
 { date -u +%FT%TZ; uname -a; "$PY" --version; nproc; } > "$OUT/host.txt" 2>&1
-timeout 30 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
-echo "nvidia-smi rc=$?" >> "$OUT/nvidia-smi.txt"
+# The GPU boundary: without a working NVIDIA driver nothing below means anything, so refuse
+# (exit 3) before measuring, and write no gpu-check.json that could pass for a result.
+if ! command -v nvidia-smi > /dev/null; then
+  echo "nvidia-smi: not found" > "$OUT/nvidia-smi.txt"
+  smi=127
+else
+  timeout 30 nvidia-smi > "$OUT/nvidia-smi.txt" 2>&1
+  smi=$?
+fi
+echo "nvidia-smi rc=$smi" >> "$OUT/nvidia-smi.txt"
+if (( smi != 0 )); then
+  echo "gpu-check: refused: no usable NVIDIA GPU here (nvidia-smi rc=$smi: $(head -1 \
+    "$OUT/nvidia-smi.txt")); run it on a lent GPU machine. Nothing was measured." >&2
+  exit 3
+fi
 
 # 1. discovery + verdict (pynvml and packaging are carried; the package is this checkout)
 PYTHONPATH="$PWD/$C/pylib:$PWD" timeout 60 "$PY" - "$C" > "$OUT/discovery.json" \

@@ -17,7 +17,7 @@ CPU_CONFIG=${XAAS_GPU_CPU_CONFIG:-OPENMP+AVX2_256}
 C=.gpu-carry
 rm -rf "$C"
 mkdir -p "$C/pylib" "$C/lib"
-"$XAAS" ir build workflows/apps/heat2d/app.yaml --configs "OPENMP+CUDA,$CPU_CONFIG" \
+"$XAAS" ir build xaas_parsl/bundled_apps/heat2d/app.yaml --configs "OPENMP+CUDA,$CPU_CONFIG" \
   -o "$BUNDLE" --json > "$C/ir-build.json"
 "$XAAS" ir deploy "$BUNDLE" --config OPENMP+CUDA --install-dir "$PWD/$C/cuda" --json \
   > "$C/deploy-cuda.json"

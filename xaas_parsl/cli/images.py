@@ -22,12 +22,22 @@ def images_group() -> None:
 @click.option("--arch", default=None, metavar="ARCH",
               help="ISA family: this machine's (default) or aarch64/arm64 (the runtime image "
                    "only, made with mmdebstrap under qemu-user; see scripts/binfmt-qemu.sh).")
+@click.option("--cuda", is_flag=True,
+              help="Also the CUDA toolchain image (the cuda extra's wheels on the toolchain "
+                   "image; `xaas container ir build` of a CUDA configuration makes it too).")
 @click.option("--json", "as_json", is_flag=True, help="Print what was done as JSON.")
-def bootstrap_cmd(mirror: str | None, force: bool, arch: str | None, as_json: bool) -> None:
+def bootstrap_cmd(mirror: str | None, force: bool, arch: str | None, cuda: bool,
+                  as_json: bool) -> None:
     """Build (or reuse) the toolchain and runtime base images in the Docker engine."""
     with Console(stderr=True).status("Bootstrapping the base images (debootstrap from the "
                                      "Debian mirror: minutes the first time, cached after)…"):
         done = bootstrap(mirror, force, arch)
+        if cuda:
+            from xaas_parsl.containers.cuda_image import ensure_cuda_toolchain
+            from xaas_parsl.containers.engine import connect
+
+            row = ensure_cuda_toolchain(connect())
+            done.append({**row, "debootstrap_s": 0.0})
     if as_json:
         emit_json(done, None)
         return

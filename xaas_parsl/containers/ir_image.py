@@ -3,15 +3,18 @@
 The bundle is built *in* a container of the toolchain image (network off), at ``/xaas/bundle``:
 its CMake trees hold absolute paths, so building inside puts the paths deployment needs in the
 image, and none of the host's. The container is committed as ``<app>-ir:<version>`` only after
-the build succeeded; a failing build leaves no tag and the container is removed.
+the build succeeded; a failing build leaves no tag and the container is removed. When a named
+configuration needs the CUDA toolchain (an opt-in GPU configuration), the build runs in the
+CUDA variant of the toolchain image (``cuda_image.py``), made on first use.
 """
 
 from __future__ import annotations
 
 import json
+import platform
 import time
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xaas_parsl.containers import labels as L
 from xaas_parsl.containers.engine import commit, connect, container, run_to_end
@@ -28,6 +31,9 @@ from xaas_parsl.containers.source import (
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.errors import ToolError
 
+if TYPE_CHECKING:
+    import docker
+
 INSIDE = ["python3", "-m", "xaas_parsl.containers.inside"]
 
 
@@ -37,7 +43,7 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
     the bundle's optimisation split, see ``xaas_parsl.ir.pipeline``)."""
     client = connect(timeout=3600)
     start = time.perf_counter()
-    base = require_base(client, "toolchain")
+    base = toolchain_base(client, app, configs)
     ref = ref or L.ir_ref(app.name, app.version)
     argv = [*INSIDE, "ir-build", "-j", str(jobs), "--ir-mode", mode]
     if configs:
@@ -57,7 +63,8 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
             labels[L.CONFIGS] = json.dumps(summary["configs"], separators=(",", ":"))
             labels[L.BUNDLE] = json.dumps({k: summary[k] for k in
                                            ("compile_jobs", "unique_irs", "reduction",
-                                            "mode")},
+                                            "mode", "cuda_device_jobs", "gpu_targets")
+                                           if k in summary},
                                           separators=(",", ":"))
             labels[L.CONTENT_HASH] = digest
             found = str(commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR).id)
@@ -67,6 +74,21 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
             "configs": json.loads(labels[L.CONFIGS]), **bundle,
             "reused": reused,
             "seconds": round(time.perf_counter() - start, 1)}
+
+
+def toolchain_base(client: docker.DockerClient, app: AppDescriptor,
+                   configs: list[str] | None) -> str:
+    """The image to build ``configs`` of ``app`` in: the CUDA toolchain image when one of them
+    needs it (only named configurations can: GPU ones are opt-in), else the base toolchain."""
+    if configs:
+        from xaas_parsl.ir.bundle import select_configs
+
+        needs = {c.toolchain for c in select_configs(app, platform.machine(), configs)}
+        if "cuda" in needs:
+            from xaas_parsl.containers.cuda_image import ensure_cuda_toolchain
+
+            return str(ensure_cuda_toolchain(client)["image"])
+    return require_base(client, "toolchain")
 
 
 def _last_json(output: str) -> dict[str, Any]:

@@ -155,9 +155,9 @@ def cuda_root(chain: CudaToolchain | None = None, cache: Path | None = None) -> 
     script = _fatbinary_script(chain) + _nvcc_script(chain)
     digest = hashlib.sha256(repr((sorted((k, str(v)) for k, v in links.items()),
                                   script)).encode()).hexdigest()[:12]
-    if cache is None:
-        from platformdirs import user_cache_dir
-        cache = Path(user_cache_dir("xaas-parsl"))
+    if cache is None:  # stdlib only: this also runs inside the CUDA toolchain image
+        from xaas_parsl.discovery.runner import default_cache_dir
+        cache = default_cache_dir()
     root = cache / f"cuda-{chain.version}-{digest}"
     if (root / "bin" / "fatbinary").is_file():
         return root
