@@ -4,7 +4,9 @@ The plan (wheels, key, tag, labels, pip line) is pinned without an engine; the r
 real Docker engine: the CUDA toolchain image (cached by key: ~30 s the first time, nothing
 after), the IR bundle of ``OPENMP+CUDA`` built inside it and the deployment lowered inside the
 IR image (cached by content hash, ~3 min the first time, reused after), and the lean runtime
-image checked for ``libcudart`` (and not the driver, nor the toolkit).
+image checked for ``libcudart`` (and not the driver, nor the toolkit). The deployment tests are
+``slow`` (``./scripts/check.sh -m slow tests/containers/test_cuda_container.py``): the default
+run builds the image and the IR bundle in it, which is what a cold CI engine can afford.
 """
 
 from __future__ import annotations
@@ -156,6 +158,7 @@ def test_ir_build_in_the_cuda_toolchain_image(engine: Any, cuda_ir: dict[str, An
     assert bundle["cuda_device_jobs"] == 4
 
 
+@pytest.mark.slow  # the deployment: ~80 s more on a cold engine (CI budget)
 def test_cuda_deployment_carries_the_fat_binary(cuda_deployed: dict[str, Any],
                                                tmp_path: Path) -> None:
     """The deployed executable holds SASS for every site GPU and PTX, read back from the
@@ -175,6 +178,7 @@ RUNTIME_CHECK = (
     "-print; ldd /opt/xaas/app/bin/heat2d | grep -i cuda; heat2d-test --no-gpu | tail -1")
 
 
+@pytest.mark.slow  # the deployment: ~80 s more on a cold engine (CI budget)
 def test_cuda_runtime_image_has_libcudart_and_no_driver(cuda_deployed: dict[str, Any]
                                                         ) -> None:
     """The runtime image carries the CUDA runtime the program links, found through its
