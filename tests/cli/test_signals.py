@@ -167,3 +167,51 @@ def test_temporary_ir_files_of_a_killed_build_are_swept(tmp_path: Path) -> None:
     kept.write_bytes(b"ir")
     assert store.sweep() == [stale]
     assert sorted(p.name for p in store.root.iterdir()) == [kept.name]
+
+
+def pool_manager(pid: int) -> psutil.Process | None:
+    """The HTEX worker pool manager in the session of ``pid`` (its workers are spawned
+    ``multiprocessing`` children, without the module name in their command line)."""
+    for line in session_processes(pid):
+        if "parsl.executors.high_throughput.process_worker_pool" in line:
+            return psutil.Process(int(line.split(":", 1)[0]))
+    return None
+
+
+@pytest.mark.slow
+def test_flow_bench_notices_a_killed_worker_pool_manager(tmp_path: Path) -> None:
+    """SIGKILL to the worker pool manager mid-benchmark: the command stops at once with one
+    line naming the dead pool (not 5,000 failed repetitions, nor one timeout per
+    repetition), and the workers the manager orphaned are ended too."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "xaas_parsl.cli.main", "flow", "bench",
+                             "6200", "--mode", "sequential", "--reps", "5000", "--timeout",
+                             "300", "-o", "b", "--no-metrics"], cwd=tmp_path, env=env,
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        runs = tmp_path / "b" / "runs.json"
+        while not runs.exists() and time.monotonic() < deadline:  # past the first repetition
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.5)
+        manager = pool_manager(proc.pid)
+        assert manager is not None, session_processes(proc.pid)
+        manager.kill()
+        begin = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+        seconds = time.monotonic() - begin
+        time.sleep(1.0)
+        left = session_processes(proc.pid)
+    finally:
+        for line in session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        proc.wait()
+    lines = err.strip().splitlines()
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    assert len(lines) == 1 and lines[0].startswith("xaas: error: "), err
+    assert "Parsl executor compute failed: its worker pool died (block 0, exit code 137: " \
+           "killed by SIGKILL); stopped after" in lines[0], err
+    assert seconds < 60, seconds  # the per-call timeout is 300 s
+    assert left == [], left
