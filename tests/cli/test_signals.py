@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
@@ -49,18 +50,24 @@ def session_processes(sid: int) -> list[str]:
     return found
 
 
-def ready(pid: int, started: Path | None) -> bool:
-    """``started`` exists, or (without a marker) the CLI has started a child process: it is
-    past its imports and in the long phase (a loaded machine needs seconds to import)."""
-    if started is not None:
+Ready = Path | Callable[[int], bool] | None
+
+
+def ready(pid: int, started: Ready) -> bool:
+    """``started`` exists (a path) or says so (a callable given the CLI's pid), or (None)
+    the CLI has started a child process: it is past its imports and in the long phase (a
+    loaded machine needs seconds to import)."""
+    if isinstance(started, Path):
         return started.exists()
+    if started is not None:
+        return started(pid)
     try:
         return bool(psutil.Process(pid).children(recursive=True))
     except psutil.Error:
         return False
 
 
-def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
+def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
               settle: float = 3.0) -> tuple[int, str, float, list[str]]:
     """Start ``xaas argv``, wait until it is :func:`ready` and ``settle`` s more, deliver the
     signal; returns (exit code, stderr, seconds to exit, processes left in its session)."""
