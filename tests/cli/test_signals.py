@@ -222,3 +222,30 @@ def test_flow_bench_notices_a_killed_worker_pool_manager(tmp_path: Path) -> None
            "killed by SIGKILL); stopped after" in lines[0], err
     assert seconds < 60, seconds  # the per-call timeout is 300 s
     assert left == [], left
+
+
+SHOWCASE_SMALL = {"deploy": "native", "grid": 64, "steps": 20, "rounds": 1, "flare_size": 2,
+                  "flare_granularity": 2, "flare_grid": 32, "flare_steps": 5, "flow_reps": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_showcase_then_resume(how: str, tmp_path: Path) -> None:
+    """Interrupted while its compute worker builds the IR bundle (clang running in the
+    session), then run again: the rerun reuses the build directory and writes the report."""
+    import yaml
+
+    config = tmp_path / "showcase.yaml"
+    config.write_text(yaml.safe_dump({**SHOWCASE_SMALL, "builds": str(tmp_path / "builds")}))
+    argv = ["showcase", "--config", str(config), "-o", "out"]
+
+    def compiling(pid: int) -> bool:
+        return any("clang" in line for line in session_processes(pid))
+
+    check(interrupt(argv, how, compiling, tmp_path, settle=2.0), how)
+    assert not (tmp_path / "out" / "report.json").exists()
+    rerun = subprocess.run([sys.executable, "-m", "xaas_parsl.cli.main", *argv], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=900,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert (tmp_path / "out" / "report.json").is_file()
