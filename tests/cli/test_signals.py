@@ -215,11 +215,13 @@ def test_flow_bench_notices_a_killed_worker_pool_manager(tmp_path: Path) -> None
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
         proc.wait()
-    lines = err.strip().splitlines()
+    lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 1 and "Traceback" not in err, err
-    assert len(lines) == 1 and lines[0].startswith("xaas: error: "), err
+    # the repetition in flight may log (one line each) that a state failed and its catch ran
+    assert all(line.startswith("WARNING xaas_parsl.flow.engine: ") for line in lines[:-1]), err
+    assert [ln for ln in lines if ln.startswith("xaas: error: ")] == lines[-1:], err
     assert "Parsl executor compute failed: its worker pool died (block 0, exit code 137: " \
-           "killed by SIGKILL); stopped after" in lines[0], err
+           "killed by SIGKILL); stopped after" in lines[-1], err
     assert seconds < 60, seconds  # the per-call timeout is 300 s
     assert left == [], left
 
