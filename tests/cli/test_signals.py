@@ -87,7 +87,11 @@ def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
             os.killpg(proc.pid, signal.SIGINT)
         else:
             proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"still running 30 s after {how}; stderr: {exc.stderr!r}; "
+                                 f"where it is:\n{stacks(proc.pid)}") from None
         seconds = time.monotonic() - begin
         time.sleep(1.0)
         return proc.returncode, err, seconds, session_processes(proc.pid)
@@ -96,6 +100,16 @@ def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
         proc.wait()
+
+
+def stacks(pid: int) -> str:
+    """The Python stacks of ``pid`` (``py-spy dump`` when installed), to show where a process hangs."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        return "(no py-spy)"
+    done = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    return done.stdout + done.stderr
 
 
 def check(result: tuple[int, str, float, list[str]], how: str) -> None:
