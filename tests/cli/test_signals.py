@@ -103,7 +103,7 @@ def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
 
 
 def stacks(pid: int) -> str:
-    """The Python stacks of ``pid`` (``py-spy dump`` when installed), to show where a process hangs."""
+    """The Python stacks of ``pid`` (``py-spy dump`` when installed): where it hangs."""
     spy = Path(sys.executable).parent / "py-spy"
     if not spy.exists():
         return "(no py-spy)"
