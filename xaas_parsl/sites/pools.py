@@ -73,7 +73,10 @@ class PoolWatch:
 
     def _run(self, period: float) -> None:
         while not self._stop.wait(period):
-            self.snapshot()
+            # Parsl's threads change the dicts walked here (RuntimeError); a missed
+            # snapshot is retried, a dead watch thread would print a traceback
+            with contextlib.suppress(Exception):
+                self.snapshot()
 
     def snapshot(self) -> None:
         """Add the live processes of every local block to :attr:`known`."""
