@@ -35,7 +35,8 @@ def compute_node(name: str, args: tuple[Any, ...], inputs: list[Any] = []) -> st
     """Run ``steps.<name>(*args)`` on a compute worker (``inputs``: futures to wait for).
 
     SIGTERM (how Parsl ends a worker when the run is interrupted) raises in the step, so its
-    cleanup runs: the deploy step's build container is removed instead of orphaned."""
+    cleanup starts: the deploy step begins removing its build container instead of dying
+    at once (best effort: the pool kills a worker 1 s after SIGTERM, docs/robustness.md)."""
     from xaas_parsl.cli import signals
     from xaas_parsl.showcase import steps
 
