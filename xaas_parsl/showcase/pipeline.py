@@ -36,7 +36,8 @@ def compute_node(name: str, args: tuple[Any, ...], inputs: list[Any] = []) -> st
 
     SIGTERM (how Parsl ends a worker when the run is interrupted) raises in the step, so its
     cleanup starts: the deploy step begins removing its build container instead of dying
-    at once (best effort: the pool kills a worker 1 s after SIGTERM, docs/robustness.md)."""
+    at once (best effort: a shutting-down pool kills its workers after 1 s; see
+    docs/robustness.md)."""
     from xaas_parsl.cli import signals
     from xaas_parsl.showcase import steps
 
