@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
@@ -49,18 +50,24 @@ def session_processes(sid: int) -> list[str]:
     return found
 
 
-def ready(pid: int, started: Path | None) -> bool:
-    """``started`` exists, or (without a marker) the CLI has started a child process: it is
-    past its imports and in the long phase (a loaded machine needs seconds to import)."""
-    if started is not None:
+Ready = Path | Callable[[int], bool] | None
+
+
+def ready(pid: int, started: Ready) -> bool:
+    """``started`` exists (a path) or says so (a callable given the CLI's pid), or (None)
+    the CLI has started a child process: it is past its imports and in the long phase (a
+    loaded machine needs seconds to import)."""
+    if isinstance(started, Path):
         return started.exists()
+    if started is not None:
+        return started(pid)
     try:
         return bool(psutil.Process(pid).children(recursive=True))
     except psutil.Error:
         return False
 
 
-def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
+def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
               settle: float = 3.0) -> tuple[int, str, float, list[str]]:
     """Start ``xaas argv``, wait until it is :func:`ready` and ``settle`` s more, deliver the
     signal; returns (exit code, stderr, seconds to exit, processes left in its session)."""
@@ -80,7 +87,11 @@ def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
             os.killpg(proc.pid, signal.SIGINT)
         else:
             proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        try:
+            _, err = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired as exc:
+            raise AssertionError(f"still running 30 s after {how}; stderr: {exc.stderr!r}; "
+                                 f"where it is:\n{stacks(proc.pid)}") from None
         seconds = time.monotonic() - begin
         time.sleep(1.0)
         return proc.returncode, err, seconds, session_processes(proc.pid)
@@ -89,6 +100,16 @@ def interrupt(argv: list[str], how: str, started: Path | None, cwd: Path,
             with contextlib.suppress(ProcessLookupError):
                 os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
         proc.wait()
+
+
+def stacks(pid: int) -> str:
+    """The Python stacks of ``pid`` (``py-spy dump`` when installed): where it hangs."""
+    spy = Path(sys.executable).parent / "py-spy"
+    if not spy.exists():
+        return "(no py-spy)"
+    done = subprocess.run([str(spy), "dump", "--pid", str(pid)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    return done.stdout + done.stderr
 
 
 def check(result: tuple[int, str, float, list[str]], how: str) -> None:
@@ -167,3 +188,80 @@ def test_temporary_ir_files_of_a_killed_build_are_swept(tmp_path: Path) -> None:
     kept.write_bytes(b"ir")
     assert store.sweep() == [stale]
     assert sorted(p.name for p in store.root.iterdir()) == [kept.name]
+
+
+def pool_manager(pid: int) -> psutil.Process | None:
+    """The HTEX worker pool manager in the session of ``pid`` (its workers are spawned
+    ``multiprocessing`` children, without the module name in their command line)."""
+    for line in session_processes(pid):
+        if "parsl.executors.high_throughput.process_worker_pool" in line:
+            return psutil.Process(int(line.split(":", 1)[0]))
+    return None
+
+
+@pytest.mark.slow
+def test_flow_bench_notices_a_killed_worker_pool_manager(tmp_path: Path) -> None:
+    """SIGKILL to the worker pool manager mid-benchmark: the command stops at once with one
+    line naming the dead pool (not 5,000 failed repetitions, nor one timeout per
+    repetition), and the workers the manager orphaned are ended too."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "xaas_parsl.cli.main", "flow", "bench",
+                             "6200", "--mode", "sequential", "--reps", "5000", "--timeout",
+                             "300", "-o", "b", "--no-metrics"], cwd=tmp_path, env=env,
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 180
+        runs = tmp_path / "b" / "runs.json"
+        while not runs.exists() and time.monotonic() < deadline:  # past the first repetition
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.5)
+        manager = pool_manager(proc.pid)
+        assert manager is not None, session_processes(proc.pid)
+        manager.kill()
+        begin = time.monotonic()
+        _, err = proc.communicate(timeout=120)
+        seconds = time.monotonic() - begin
+        time.sleep(1.0)
+        left = session_processes(proc.pid)
+    finally:
+        for line in session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        proc.wait()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert proc.returncode == 1 and "Traceback" not in err, err
+    # the repetition in flight may log (one line each) that a state failed and its catch ran
+    assert all(line.startswith("WARNING xaas_parsl.flow.engine: ") for line in lines[:-1]), err
+    assert [ln for ln in lines if ln.startswith("xaas: error: ")] == lines[-1:], err
+    assert "Parsl executor compute failed: its worker pool died (block 0, exit code 137: " \
+           "killed by SIGKILL); stopped after" in lines[-1], err
+    assert seconds < 60, seconds  # the per-call timeout is 300 s
+    assert left == [], left
+
+
+SHOWCASE_SMALL = {"deploy": "native", "grid": 64, "steps": 20, "rounds": 1, "flare_size": 2,
+                  "flare_granularity": 2, "flare_grid": 32, "flare_steps": 5, "flow_reps": 1}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_showcase_then_resume(how: str, tmp_path: Path) -> None:
+    """Interrupted while its compute worker builds the IR bundle (clang running in the
+    session), then run again: the rerun reuses the build directory and writes the report."""
+    import yaml
+
+    config = tmp_path / "showcase.yaml"
+    config.write_text(yaml.safe_dump({**SHOWCASE_SMALL, "builds": str(tmp_path / "builds")}))
+    argv = ["showcase", "--config", str(config), "-o", "out"]
+
+    def compiling(pid: int) -> bool:
+        return any("clang" in line for line in session_processes(pid))
+
+    check(interrupt(argv, how, compiling, tmp_path, settle=2.0), how)
+    assert not (tmp_path / "out" / "report.json").exists()
+    rerun = subprocess.run([sys.executable, "-m", "xaas_parsl.cli.main", *argv], cwd=tmp_path,
+                           capture_output=True, text=True, timeout=900,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert (tmp_path / "out" / "report.json").is_file()

@@ -1,13 +1,16 @@
 """``FunctionServer`` under hostile clients, for real on loopback: 200 concurrent clients all
 answered (no reset, every answer right), slow clients time out, bad ``Content-Length`` and
 deep bodies are 4xx answers (the server keeps serving), and the recorded calls stay within
-their byte budget over 1,000 large requests."""
+their byte budget over 1,000 large requests; many slow clients cost a bounded number of
+handler threads (the rest get a 503)."""
 
 from __future__ import annotations
 
 import http.client
 import json
+import select
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -110,3 +113,43 @@ def test_recorded_calls_stay_within_their_byte_budget(server: FunctionServer) ->
     calls = server.take_calls()
     assert 0 < len(calls) <= 10 and server.dropped >= 990
     assert calls[-1].request_id == "b999"  # the newest are kept
+
+
+def test_slow_clients_cost_a_bounded_number_of_threads(tmp_path: Path) -> None:
+    """100 silent clients against 8 handlers and a queue of 8: the thread count stays
+    bounded, the clients beyond the queue get a 503 (not a reset), a normal request while
+    full gets a 503 too, and the server answers normally once the clients are gone."""
+    srv = FunctionServer(sources_for([FUNCTIONS]), tmp_path / "storage", request_timeout=30,
+                         max_handlers=8, max_queued=8).start()
+    port = srv.server_address[1]
+    before = threading.active_count()
+    silent = []
+    try:
+        for _ in range(100):
+            conn = socket.create_connection(("127.0.0.1", port))
+            conn.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n{")
+            silent.append(conn)
+        deadline = time.monotonic() + 30
+        while srv.refused < 100 - 16 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert srv.refused == 100 - 16 and srv.handler_threads == 8
+        assert threading.active_count() <= before + 8
+        busy = [conn for conn in silent if _ready(conn)]
+        assert len(busy) == 100 - 16
+        assert all(conn.recv(4096).startswith(b"HTTP/1.1 503 ") for conn in busy)
+        status, answer = post(port, "/echo", b'{"payload": 1, "request_id": "z"}')
+        assert status == 503 and "busy" in str(answer["error"])
+    finally:
+        for conn in silent:
+            conn.close()
+    try:
+        body = json.dumps({"payload": 2, "request_id": "w"}).encode()
+        assert post(port, "/echo", body, timeout=20) == (200, {"payload": 2, "request_id": "w"})
+        assert threading.active_count() <= before + 8
+    finally:
+        srv.close()
+
+
+def _ready(conn: socket.socket) -> bool:
+    """Whether the server has written to (or closed) ``conn``."""
+    return bool(select.select([conn], [], [], 0)[0])

@@ -53,14 +53,10 @@ def run_cli(capsys: pytest.CaptureFixture[str], argv: Sequence[str],
     return Outcome(code, captured.out, captured.err)
 
 
-def assert_one_error(result: Outcome, usage_ok: bool = False) -> str:
-    """Exit 1 and exactly one ``xaas: error:`` line (or, with ``usage_ok``, click's own usage
-    error: exit 2, ``Error:``), never a traceback; returns the error line."""
+def assert_one_error(result: Outcome) -> str:
+    """Exit 1 and exactly one ``xaas: error:`` line, never a traceback; returns the line."""
     lines = [ln for ln in result.err.splitlines() if ln.strip()]
     assert "Traceback" not in result.err + result.out, result.err
-    if usage_ok and result.code == 2:
-        assert any(ln.startswith("Error:") for ln in lines), result.err
-        return lines[-1]
     assert result.code == 1, (result.code, result.err)
     errors = [ln for ln in lines if ln.startswith("xaas: error:")]
     assert len(errors) == 1 and lines[-1] == errors[0], result.err

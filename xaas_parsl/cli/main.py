@@ -2,7 +2,10 @@
 
 Subcommands live in sibling modules and only parse arguments, call library functions and print.
 Every ``XaasError`` becomes one line on stderr (``xaas: error: <file>: <problem>``) and exit
-code 1, without a traceback; usage errors exit with click's code 2.
+code 1, without a traceback. Click's usage errors (an unknown option or command, a missing
+argument, a bad choice) follow the same rule: one line naming the command, exit 1, instead of
+click's usage block and exit 2; ``--help`` and a bare group (``xaas flow``) print the help and
+exit 0.
 """
 
 from __future__ import annotations
@@ -83,14 +86,36 @@ def _interrupted(exc: BaseException) -> int:
     return 128 + exc.signum if isinstance(exc, signals.Terminated) else 130
 
 
+def _flat(text: str) -> str:
+    """``text`` on one line (click's messages may hold newlines and runs of spaces)."""
+    return " ".join(text.split())
+
+
+def usage_line(exc: click.UsageError) -> str:
+    """``<command>: <problem> (see '<command> --help')``: where the usage was wrong, what was
+    wrong, and where the usage is explained, on one line."""
+    message = _flat(exc.format_message()).rstrip(".")
+    if exc.ctx is None:
+        return message
+    path = exc.ctx.command_path
+    where = f"{path.split(' ', 1)[1]}: " if " " in path else ""
+    return f"{where}{message} (see '{path} --help')"
+
+
 def _main(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="xaas", standalone_mode=False)
     except XaasError as exc:
         click.echo(f"xaas: error: {exc.one_line()}", err=True)
         return 1
+    except click.exceptions.NoArgsIsHelpError as exc:  # ``xaas flow``: a request for help
+        click.echo(exc.format_message())
+        return 0
+    except click.UsageError as exc:
+        click.echo(f"xaas: error: {usage_line(exc)}", err=True)
+        return 1
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"xaas: error: {_flat(exc.format_message())}", err=True)
         return exc.exit_code
     except click.exceptions.Abort as exc:  # click's wrapper of KeyboardInterrupt
         context = exc.__context__

@@ -6,14 +6,19 @@ in it, and the container is committed with explicit labels and environment. Why 
 ``docker build``: the build context, ``ARG``s and ``RUN`` lines end up in the image history,
 which is exactly where host paths and build secrets leak; a commit records only what we pass.
 Containers are always removed afterwards (vfs storage copies the whole root file system per
-container, so leftovers cost gigabytes), and images are tagged only after everything succeeded.
+container, so leftovers cost gigabytes), also after Ctrl-C or SIGTERM (see :func:`container`),
+and images are tagged only after everything succeeded: the commit that tags is the last step,
+and the engine makes it atomically, so an interrupted build leaves no partial tagged image.
 """
 
 from __future__ import annotations
 
 import io
 import os
+import socket
 import tarfile
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +32,7 @@ if TYPE_CHECKING:
     from docker.models.images import Image
 
 SKIPPED = {"__pycache__", ".git", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+CREATE_WAIT_S = 4.0  # how long an interrupted create may take to show its container
 START_HINT = ("start it as root with `dockerd --storage-driver=vfs &` "
               "(apt-get install docker.io), or run ./scripts/setup.sh")
 
@@ -146,13 +152,53 @@ def container(client: docker.DockerClient, image: str, command: list[str] | None
     """A created (not started) container that is removed, whatever happens, on exit.
 
     Networking is off unless ``network_mode`` is given: builds in containers never fetch.
+    Each container is named (``xaas-<hex>`` unless ``name`` is given) and labelled with its
+    owner (``org.xaas.owner`` = host:pid). Why the name: creating a container on vfs copies
+    the image's root file system and takes seconds, so Ctrl-C often lands inside
+    ``create``; the engine finishes the creation anyway, and only the name finds the
+    container to remove (:func:`remove_named`).
     """
+    from xaas_parsl.containers import labels as L
+
     kwargs.setdefault("network_mode", "none")
-    made = client.containers.create(image, command, **kwargs)
+    kwargs.setdefault("name", f"xaas-{uuid.uuid4().hex[:12]}")
+    kwargs["labels"] = {**(kwargs.get("labels") or {}), L.OWNER: owner()}
+    try:
+        made = client.containers.create(image, command, **kwargs)
+    except BaseException:
+        remove_named(client, kwargs["name"])
+        raise
     try:
         yield made
     finally:
         made.remove(force=True, v=True)
+
+
+def owner() -> str:
+    """``host:pid`` of this process (the ``org.xaas.owner`` label of its containers)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def remove_named(client: docker.DockerClient, name: str, wait: float = CREATE_WAIT_S) -> bool:
+    """Remove container ``name`` once it exists, waiting at most ``wait`` s for an
+    interrupted ``create`` to finish on the engine; whether one was removed."""
+    import docker
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            client.containers.get(name).remove(force=True, v=True)
+            return True
+        except docker.errors.NotFound:
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
+        except docker.errors.APIError as exc:
+            if "already in progress" in str(exc):  # being removed: done
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.2)
 
 
 def run_to_end(ctr: Container, what: str, timeout: float = 3600) -> str:

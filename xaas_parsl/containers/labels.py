@@ -36,6 +36,9 @@ TESTS = PREFIX + "tests"                  # JSON list: the app's tests {name, co
 BUNDLE = PREFIX + "ir.bundle"             # JSON: compile jobs, unique IRs, reduction
 XAAS_VERSION = PREFIX + "xaas.version"    # xaas-parsl version that wrote the image
 ARCH = PREFIX + "arch"                    # ISA family of the image's programs (aarch64, x86_64)
+# on throw-away build containers only (a commit replaces the labels): host:pid of the xaas
+# process that made it, so a test or an operator finds what an interrupted run left
+OWNER = PREFIX + "owner"
 
 _TAG_BAD = re.compile(r"[^A-Za-z0-9_.-]")
 _REPO_BAD = re.compile(r"[^a-z0-9._-]")

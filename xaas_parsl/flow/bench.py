@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from xaas_parsl.errors import InputError
+from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, output_dir, write_json
 from xaas_parsl.flow.benchmarks import Benchmark, Outcome, get
 from xaas_parsl.flow.engine import Engine, RunResult, WorkflowFailed
@@ -124,10 +124,10 @@ class CsvLog:
 
 
 @contextmanager
-def _workers(exp: Experiment) -> Iterator[None]:
-    """A loaded Parsl DFK for the experiment's executor (nothing without Parsl)."""
+def _workers(exp: Experiment) -> Iterator[Any]:
+    """A loaded Parsl DFK for the experiment's executor (None without Parsl)."""
     if exp.executor is None:
-        yield
+        yield None
         return
     from xaas_parsl.flow.runner import parsl_config
     from xaas_parsl.sites.session import loaded
@@ -135,8 +135,8 @@ def _workers(exp: Experiment) -> Iterator[None]:
     extra: dict[str, Any] = {"run_dir": exp.out / "runinfo"}
     if exp.concurrency is not None:
         extra["workers_per_node"] = exp.concurrency
-    with loaded(parsl_config(exp.site, exp.executor, **extra)):
-        yield
+    with loaded(parsl_config(exp.site, exp.executor, **extra)) as dfk:
+        yield dfk
 
 
 class _Runner:
@@ -152,6 +152,7 @@ class _Runner:
         self.sources: tuple[Source, ...] = (("package", exp.benchmark.package),)
         self.result = ExperimentResult(exp.out)
         self.calls = CsvLog(exp.out / "calls.csv")
+        self.dfk: Any = None
 
     def _engine(self, sink: Callable[[list[dict[str, Any]]], None]) -> Engine:
         invoker: LocalInvoker | ParslInvoker
@@ -182,7 +183,19 @@ class _Runner:
                         outcome.error, problems, warmup)
         self.result.runs.append(run)
         self._save()
+        self._check_executor()
         return run
+
+    def _check_executor(self) -> None:
+        """Stop at the first repetition after Parsl marked the executor bad (its worker pool
+        died): every later call would fail at once (``xaas_parsl.sites.pools``)."""
+        from xaas_parsl.sites.pools import executor_failure
+
+        failure = None if self.dfk is None else executor_failure(self.dfk)
+        if failure is not None:
+            ran = sum(not r.warmup for r in self.result.runs)
+            raise ToolError(f"{failure}; stopped after {ran} of {self.exp.reps} "
+                            "repetitions", self.exp.out / "runs.json")
 
     def _save(self) -> None:
         write_json(self.exp.out / "runs.json", [asdict(r) for r in self.result.runs])
@@ -192,12 +205,12 @@ class _Runner:
         try:
             if exp.mode == "cold":
                 for rep in range(exp.reps):
-                    with _workers(exp):
+                    with _workers(exp) as self.dfk:
                         asyncio.run(self._one(self._engine(self.calls.add_many), rep,
                                               self.calls, False))
                     progress()
                 return self.result
-            with _workers(exp):
+            with _workers(exp) as self.dfk:
                 engine = self._engine(self.calls.add_many)
                 if exp.mode == "warm":
                     warm = CsvLog(exp.out / "warmup.csv")

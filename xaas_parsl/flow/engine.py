@@ -190,7 +190,7 @@ class Engine:
                     raise _StateFailed(here, func, exc.message) from None
                 name = next_state(state, payload, failed=True)
                 log.warning("run %s: state %s failed (%s); continuing at %s", run.request_id,
-                            _state_path(here), exc.message, name)
+                            _state_path(here), " ".join(exc.message.split())[:300], name)
                 run.handled.append(f"{_state_path(here)} -> {name}: {exc.message}")
                 continue  # the failure target receives the failed task's input unchanged
             payload = output

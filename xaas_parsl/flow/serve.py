@@ -15,7 +15,10 @@ recorded (function, input payload, outcome) so tests can compare the multiset of
 
 Hardening (the server faces whatever a local process sends): a socket timeout per request (a
 slow or silent client loses its connection after ``request_timeout`` s instead of holding a
-thread forever), a listen backlog of ``BACKLOG`` (200 parallel clients are queued, not reset),
+thread forever), at most ``max_handlers`` handler threads (a fixed pool fed by a queue of at
+most ``max_queued`` accepted connections; beyond that a connection gets an immediate 503, so
+many slow clients cost a bounded number of threads, not one each), a listen backlog of
+``BACKLOG`` (200 parallel clients are queued, not reset),
 ``Content-Length`` checked (missing, not a number, negative or above ``MAX_BODY`` is a 4xx
 answer), bodies parsed within the JSON budgets (:mod:`xaas_parsl.budget`), and the recorded
 calls bounded by count and by bytes (oldest dropped first; ``xaas flow serve`` records none).
@@ -24,12 +27,15 @@ calls bounded by count and by bytes (oldest dropped first; ``xaas flow serve`` r
 from __future__ import annotations
 
 import json
+import queue
+import select
+import socket
 import threading
 import uuid
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +50,9 @@ BACKLOG = 512
 REQUEST_TIMEOUT_S = 30.0
 MAX_RECORDED_CALLS = 10_000
 MAX_RECORDED_BYTES = 64 * 1024 * 1024
+MAX_HANDLERS = 64  # handler threads; a keep-alive connection holds one while it is open
+MAX_QUEUED = 1024  # accepted connections waiting for a handler; beyond: 503
+BUSY_DRAIN_S = 0.05  # how long a refused connection's request may take to arrive
 
 
 @dataclass(frozen=True)
@@ -59,16 +68,18 @@ class ServedCall:
     record: dict[str, Any] | None = None  # the worker's measurement (SeBS-Flow's columns)
 
 
-class FunctionServer(ThreadingHTTPServer):
-    """A ``ThreadingHTTPServer`` bound to 127.0.0.1 serving the functions of ``sources``."""
+class FunctionServer(HTTPServer):
+    """An HTTP server bound to 127.0.0.1 serving the functions of ``sources`` with a bounded
+    pool of handler threads (``ThreadingHTTPServer`` starts one thread per connection, without
+    limit: 1,000 silent clients were 1,000 threads)."""
 
-    daemon_threads = True
     request_queue_size = BACKLOG
 
     def __init__(self, sources: Sequence[Source], storage: str | Path, port: int = 0,
                  quiet: bool = True, request_timeout: float = REQUEST_TIMEOUT_S,
                  max_calls: int = MAX_RECORDED_CALLS,
-                 max_bytes: int = MAX_RECORDED_BYTES) -> None:
+                 max_bytes: int = MAX_RECORDED_BYTES, max_handlers: int = MAX_HANDLERS,
+                 max_queued: int = MAX_QUEUED) -> None:
         self.sources = tuple(sources)
         self.storage = storage_spec(storage)
         if self.storage["kind"] == "local":
@@ -81,6 +92,11 @@ class FunctionServer(ThreadingHTTPServer):
         self.dropped = 0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self.max_handlers = max(1, max_handlers)
+        self._pending: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue(
+            max(1, max_queued))
+        self._handlers: list[threading.Thread] = []
+        self.refused = 0
         # StreamRequestHandler applies ``timeout`` to every read/write of a connection and
         # BaseHTTPRequestHandler closes the connection when it fires
         handler = type("_TimedHandler", (_Handler,), {"timeout": request_timeout})
@@ -123,6 +139,75 @@ class FunctionServer(ThreadingHTTPServer):
             self.shutdown()
             self._thread.join()
         self.server_close()
+
+    @property
+    def handler_threads(self) -> int:
+        """Handler threads started so far (never more than ``max_handlers``)."""
+        return len(self._handlers)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Queue the accepted connection for the handler pool (started lazily, up to
+        ``max_handlers`` threads); a full queue answers 503 at once."""
+        try:
+            self._pending.put_nowait((request, client_address))
+        except queue.Full:
+            self.refused += 1
+            self._refuse(request)
+            return
+        if len(self._handlers) < self.max_handlers:
+            worker = threading.Thread(target=self._handle_queued, daemon=True,
+                                      name=f"xaas-flow-handler-{len(self._handlers)}")
+            self._handlers.append(worker)
+            worker.start()
+
+    def _handle_queued(self) -> None:
+        while (item := self._pending.get()) is not None:
+            request, client_address = item
+            try:
+                self.finish_request(request, client_address)
+            except Exception:
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def _refuse(self, request: socket.socket) -> None:
+        """503 with ``Connection: close``. What the client already sent is read first
+        (waiting at most ``BUSY_DRAIN_S``): closing a socket with unread data resets the
+        connection, and the client would see the reset instead of the answer."""
+        body = json.dumps({"error": "server busy: every handler is taken, retry later"})
+        answer = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+                  f"Content-Length: {len(body)}\r\nRetry-After: 1\r\n"
+                  f"Connection: close\r\n\r\n{body}").encode()
+        try:
+            request.setblocking(False)
+            if select.select([request], [], [], BUSY_DRAIN_S)[0]:
+                for _ in range(16):
+                    if not request.recv(65536):
+                        break
+        except OSError:
+            pass
+        try:
+            request.settimeout(BUSY_DRAIN_S)
+            request.sendall(answer)
+        except OSError:
+            pass
+        self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        """Close the listening socket, the connections still queued, and stop the pool."""
+        super().server_close()
+        while True:
+            try:
+                item = self._pending.get_nowait()
+            except queue.Empty:
+                break
+            if item is not None:
+                self.shutdown_request(item[0])
+        for _ in self._handlers:
+            try:
+                self._pending.put_nowait(None)
+            except queue.Full:
+                break
 
     def call(self, func_name: str, envelope: dict[str, Any],
              size: int = 0) -> tuple[int, dict[str, Any]]:

@@ -32,9 +32,16 @@ def step_files(out_dir: str | Path) -> dict[str, Path]:
 
 @python_app(executors=["compute"])
 def compute_node(name: str, args: tuple[Any, ...], inputs: list[Any] = []) -> str:  # noqa: B006
-    """Run ``steps.<name>(*args)`` on a compute worker (``inputs``: futures to wait for)."""
+    """Run ``steps.<name>(*args)`` on a compute worker (``inputs``: futures to wait for).
+
+    SIGTERM (how Parsl ends a worker when the run is interrupted) raises in the step, so its
+    cleanup starts: the deploy step begins removing its build container instead of dying
+    at once (best effort: a shutting-down pool kills its workers after 1 s; see
+    docs/robustness.md)."""
+    from xaas_parsl.cli import signals
     from xaas_parsl.showcase import steps
 
+    signals.install()
     getattr(steps, name)(*args)
     return name
 

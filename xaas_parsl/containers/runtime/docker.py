@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from typing import Any
 
 from xaas_parsl.containers.runtime.base import (
@@ -75,7 +76,8 @@ class DockerRuntime(ContainerRuntime):
         """Run ``spec`` in a fresh container; exit code, stdout, stderr and wall time."""
         import docker
 
-        from xaas_parsl.containers.engine import connect, get_image
+        from xaas_parsl.containers import labels as L
+        from xaas_parsl.containers.engine import connect, get_image, owner, remove_named
 
         client = connect(timeout=int(timeout_s or 3600) + 60)
         get_image(client, spec.image)
@@ -97,11 +99,18 @@ class DockerRuntime(ContainerRuntime):
         elif spec.gpus:
             kwargs["devices"] = [f"{d}:{d}" for d in gpu_args(spec.gpus)[1::2]
                                  if d.startswith("/dev/")]
+        # named and labelled like the build containers (engine.container): Ctrl-C during the
+        # create, which the engine finishes anyway, still finds the container to remove
+        kwargs["name"] = f"xaas-run-{uuid.uuid4().hex[:12]}"
+        kwargs["labels"] = {L.OWNER: owner()}
         try:
             ctr = client.containers.create(spec.image, container_command(spec), **kwargs)
         except docker.errors.APIError as exc:
             raise ToolError(f"docker could not create the container: {exc.explanation}",
                             spec.image) from None
+        except BaseException:
+            remove_named(client, kwargs["name"])
+            raise
         try:
             start = time.perf_counter()
             try:
