@@ -34,6 +34,7 @@ import dataclasses
 import os
 import platform
 import re
+import shlex
 import shutil
 import statistics
 import subprocess
@@ -94,9 +95,10 @@ def parse_gmxtest(text: str) -> dict[str, Any]:
             "failed_tests": FAILED_RE.findall(text)}
 
 
-def run_regressiontests(archive: Path, install: Path, dest: Path) -> dict[str, Any]:
-    """The ``complex`` set against one install, in a fresh copy of the tests (gmxtest.pl
-    writes into its tree)."""
+def run_regressiontests(archive: Path, install: Path, dest: Path, only: str = ""
+                        ) -> dict[str, Any]:
+    """The ``complex`` set (``only``: the tests matching this regex, gmxtest.pl's ``-only``)
+    against one install, in a fresh copy of the tests (gmxtest.pl writes into its tree)."""
     if dest.exists():
         shutil.rmtree(dest)
     dest.mkdir(parents=True)
@@ -105,11 +107,12 @@ def run_regressiontests(archive: Path, install: Path, dest: Path) -> dict[str, A
     tests = next(dest.iterdir())
     env = {**os.environ, "PATH": f"{install / 'bin'}:{os.environ['PATH']}",
            "GMX_MAXBACKUP": "-1", "OMP_NUM_THREADS": "1"}
-    proc = subprocess.run(GMXTEST, cwd=tests, env=env, capture_output=True, text=True,
+    argv = [*GMXTEST, *(["-only", only] if only else [])]
+    proc = subprocess.run(argv, cwd=tests, env=env, capture_output=True, text=True,
                           check=False, timeout=4 * 3600)
     (dest / "gmxtest.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     return {**parse_gmxtest(proc.stdout + proc.stderr), "returncode": proc.returncode,
-            "log": str(dest / "gmxtest.log")}
+            "command": shlex.join(argv), "log": str(dest / "gmxtest.log")}
 
 
 def gmx(install: Path, *args: str, cwd: Path) -> str:
@@ -186,6 +189,8 @@ def main() -> None:
     parser.add_argument("-j", "--jobs", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--nsteps", type=int, default=2000)
+    parser.add_argument("--only", default="", help="regex: a documented subset of the complex "
+                        "set (gmxtest.pl -only); default: all of it")
     parser.add_argument("--cached-only", action="store_true",
                         help="Run no step that is not done yet; report what exists.")
     parser.add_argument("--no-plot", action="store_true")
@@ -235,8 +240,9 @@ def pipeline(args: argparse.Namespace, names: list[str], work: Path, state: Stat
             installs[f"native-{name}"])
     for label, install in installs.items():
         if NEEDS[label.split("-", 1)[1]] <= flags:
-            state.phase(f"regressiontests:{label}", lambda i=install, lb=label:
-                        run_regressiontests(archive, i, work / "regressiontests" / lb))
+            state.phase(f"regressiontests:{label}{':' + args.only if args.only else ''}",
+                        lambda i=install, lb=label: run_regressiontests(
+                            archive, i, work / "regressiontests" / lb, args.only))
     runnable = [n for n in names if NEEDS[n] <= flags]
     pairs = {f"{k}-{n}": installs[f"{k}-{n}"] for n in runnable for k in ("ir", "native")}
     if pairs:
@@ -263,8 +269,9 @@ def report(args: argparse.Namespace, names: list[str], work: Path,
             if not NEEDS[n] <= flags:
                 tests[label] = {"passed": None, "failed": None, "not_run": "this CPU lacks "
                                 + ", ".join(sorted(NEEDS[n] - flags))}
-            elif f"regressiontests:{label}" in steps:
-                tests[label] = steps[f"regressiontests:{label}"]["result"]
+            elif (key := f"regressiontests:{label}" + (f":{args.only}" if args.only else "")
+                  ) in steps:
+                tests[label] = steps[key]["result"]
             else:
                 tests[label] = {"passed": None, "failed": None, "not_run": "not reached yet"}
     perf = next((v["result"] for k, v in steps.items() if k.startswith("ns_per_day:")), None)
