@@ -161,21 +161,26 @@ def tool_versions() -> dict[str, str]:
     return out
 
 
+def progress_counts(work: Path) -> dict[str, int]:
+    """Unit-level progress of the long steps, from what they saved: preprocessed units, IR
+    files in the store, lowered objects, native objects."""
+    pp = work / "preprocess.json"
+    counts = {"preprocessed": len(load_json(pp)) if pp.is_file() else 0}
+    for b in sorted(work.glob("bundle-*")):
+        counts[f"{b.name} IR files"] = sum(1 for _ in (b / "store").glob("*.bc"))
+        counts[f"{b.name} objects"] = sum(1 for _ in (b / "store" / "objects").glob("*.o"))
+    for t in sorted((work / "native").glob("*/build")):
+        counts[f"native {t.parent.name} objects"] = sum(1 for _ in t.rglob("*.o"))
+    return counts
+
+
 def watch(work: Path, every: float) -> None:
-    """Print the unit-level progress of the long steps every ``every`` seconds (the tools'
-    progress bars are off in a log file): preprocessed units, IR files, lowered objects."""
+    """Print ``progress_counts`` every ``every`` seconds (the tools' progress bars are off
+    in a log file)."""
     def loop() -> None:
         while True:
             time.sleep(every)
-            counts = {"preprocessed": len(load_json(p)) if (p := work / "preprocess.json")
-                      .is_file() else 0}
-            for b in work.glob("bundle-*"):
-                counts[f"{b.name} IR files"] = sum(1 for _ in (b / "store").glob("*.bc"))
-                counts[f"{b.name} objects"] = sum(1 for _ in (b / "store" / "objects")
-                                                  .glob("*.o"))
-            for t in (work / "native").glob("*/build"):
-                counts[f"native {t.parent.name} objects"] = sum(1 for _ in t.rglob("*.o"))
-            console.print(f"{time.strftime('%H:%M:%S')} progress: {counts}")
+            console.print(f"{time.strftime('%H:%M:%S')} progress: {progress_counts(work)}")
 
     threading.Thread(target=loop, daemon=True).start()
 
@@ -285,6 +290,7 @@ def report(args: argparse.Namespace, names: list[str], work: Path,
         "cmake_args": list(gromacs_app(tuple(names)).cmake_args),
         "emitted": bool(built and built.get("unique_irs")),
         "steps_done": sorted(steps), "state": str(work / "state.json"),
+        "progress": progress_counts(work),
         "bundle": {k: built.get(k) for k in ("compile_jobs", "unique_irs", "native_jobs",
                                              "reduction", "emitted", "simplified", "phases")}
         if built else None,
