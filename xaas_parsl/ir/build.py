@@ -128,13 +128,15 @@ def configure_all(app: AppDescriptor, out: Path, names: list[str] | None,
 
 
 def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, jobs: int = 2,
-              quiet: bool = False, arch: str | None = None) -> dict[str, Any]:
+              quiet: bool = False, arch: str | None = None, pp_cache: Path | None = None
+              ) -> dict[str, Any]:
     """Configure and preprocess, decide the sharing, emit nothing: the figures of a bundle
     (``unique_irs`` = IR groups) for projects too large to emit here (GROMACS). A unit whose
     IR would not compile without its tuning flags is only found by emitting, so this can
-    undercount IR files of such units; that is the only difference from ``build_bundle``."""
+    undercount IR files of such units; that is the only difference from ``build_bundle``.
+    ``pp_cache``: as for ``build_bundle`` (immutable sources only)."""
     configs, units = configure_all(app, out.resolve(), names, family(arch))
-    groups, native = plan(units, jobs, quiet)
+    groups, native = plan(units, jobs, quiet, PreprocessCache(pp_cache) if pp_cache else None)
     jobs_total = len(units)
     return {"compile_jobs": jobs_total, "unique_irs": len(groups), "native_jobs": len(native),
             "retargetable_irs": sum(1 for g in groups if g.retargetable),
