@@ -6,7 +6,7 @@ later session on the same machine continues where this one stopped):
 
 1. ``source``: the Debian source package ``gromacs=2022.5-2`` and its
    ``orig-regressiontests`` tarball (``xaas_parsl.sources``);
-2. ``ir_build:<mode>``: ``xaas_parsl.ir.build_bundle`` of the ``--configs`` (default
+2. ``ir_build:<mode>:<configs>``: ``xaas_parsl.ir.build_bundle`` of the ``--configs`` (default
    ``SSE4.1,AVX_512``; GMX_SIMD values, offline: fftpack, no GPU/MPI/hwloc, no tests):
    configure, preprocess (cached in ``preprocess.json``), emit the deduplicated IR and, in
    ``split`` mode, its simplification half — the long steps save their progress in batches
@@ -229,7 +229,9 @@ def pipeline(args: argparse.Namespace, names: list[str], work: Path, state: Stat
     archive = Path(src["result"]["regressiontests"])
     app = gromacs_app(tuple(names))
     m, bundle = args.mode, work / f"bundle-{args.mode}"
-    built = state.phase(f"ir_build:{m}", lambda: build_bundle(
+    # keyed by the levels: adding one later (AVX2_256) builds the bundle again, which redoes
+    # only the new level's work (configured trees, preprocessing and IR are cached)
+    built = state.phase(f"ir_build:{m}:{','.join(names)}", lambda: build_bundle(
         app, bundle, names, args.jobs, quiet=True, mode=m, pp_cache=work / "preprocess.json"),
         bundle / "bundle.json")
     if built is None:
@@ -284,7 +286,7 @@ def report(args: argparse.Namespace, names: list[str], work: Path,
     """The JSON (what is done so far) and the plot."""
     m = args.mode
     flags = cpu_flags()
-    built = steps.get(f"ir_build:{m}", {}).get("result")
+    built = steps.get(f"ir_build:{m}:{','.join(names)}", {}).get("result")
     previous = load_json(RESULTS / "ir_gromacs.json") if (RESULTS / "ir_gromacs.json").is_file() \
         else {}
     planned = steps.get("plan:five", {}).get("result")
