@@ -41,10 +41,8 @@ import filecmp
 import os
 import platform
 import re
-import resource
 import statistics
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +54,7 @@ from xaas_parsl.descriptor.app import BUNDLED_APPS, load_app
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.bundle import literal_irs, read_units
+from xaas_parsl.resumable import State
 
 RESULTS = Path(__file__).parent / "results"
 APP = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
@@ -94,39 +93,6 @@ def run_perf(exe: Path, filt: str | None) -> dict[str, tuple[float, float]]:
     if not cases:
         raise RuntimeError(f"{exe}: no MUL_MAT perf lines in its output")
     return cases
-
-
-def cpu_seconds() -> float:
-    """User + system CPU time of this process and its finished children: unlike wall time,
-    it does not grow when other users load the shared machine."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(
-        resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-class State:
-    """Finished phases with their results, saved after each one (reruns skip them)."""
-
-    def __init__(self, path: Path, fresh: bool, cached_only: bool = False) -> None:
-        self.path = path
-        self.cached_only = cached_only
-        self.data: dict[str, Any] = {} if fresh or not path.is_file() else load_json(path)
-
-    def phase(self, name: str, func: Any, check: Path | None = None) -> Any:
-        if name in self.data and (check is None or check.exists()):
-            console.print(f"[dim]{name}: done before ({self.data[name]['seconds']:.0f} s)[/]")
-            return self.data[name]
-        if self.cached_only:
-            console.print(f"[yellow]{name}: not done, skipped (--cached-only)[/]")
-            return None
-        console.print(f"[bold]{name}[/] ...")
-        start, cpu = time.perf_counter(), cpu_seconds()
-        result = func()
-        self.data[name] = {"seconds": round(time.perf_counter() - start, 1),
-                           "cpu_seconds": round(cpu_seconds() - cpu, 1), "result": result}
-        write_json(self.path, self.data)
-        console.print(f"{name}: {self.data[name]['seconds']:.0f} s")
-        return self.data[name]
 
 
 def run_tests(prefix: Path) -> dict[str, Any]:

@@ -322,6 +322,7 @@ def fetch(name: str, progress: Progress | None = None) -> Path:
         if target.exists():
             shutil.rmtree(target)
         staged.rename(target)
+        _keep_components(project, downloads, target)
         root = _find_cmake_root(target / top.relative_to(staged), project.root)
         (target / META_NAME).write_text(
             json.dumps(_meta(project, root, archives), indent=2) + "\n", encoding="utf-8"
@@ -330,6 +331,37 @@ def fetch(name: str, progress: Progress | None = None) -> Path:
         if progress is not None and task is not None:
             progress.update(task, description=f"{name}: ready at {root}", total=1, completed=1)
     return root
+
+
+def _components(project: Project, where: Path) -> list[Path]:
+    upstream = project.version.rsplit("-", 1)[0].split(":")[-1]
+    return sorted(where.glob(f"{project.package}_{upstream}.orig-*.tar.*"))
+
+
+def _keep_components(project: Project, downloads: Path, target: Path) -> None:
+    """Keep a Debian source package's extra upstream tarballs (``orig-<component>``, e.g.
+    GROMACS' regression tests) next to the unpacked tree: they are data its checks need."""
+    for extra in _components(project, downloads):
+        shutil.move(extra, target / extra.name)
+
+
+def component_archive(name: str, component: str) -> Path:
+    """The ``<package>_<version>.orig-<component>.tar.*`` tarball of a fetched Debian project
+    (GROMACS' ``regressiontests``), downloaded again when the cache predates keeping them."""
+    project = PROJECTS[name]
+    if project.kind != "debian":
+        raise FetchError(f"{name} is not a Debian source package: no component tarballs")
+    fetch(name)
+    target = cache_dir() / name
+    found = [p for p in _components(project, target) if f".orig-{component}.tar." in p.name]
+    if not found:
+        with tempfile.TemporaryDirectory(prefix=f".tmp-{name}-", dir=cache_dir()) as tmp:
+            _download_debian(project, Path(tmp))
+            _keep_components(project, Path(tmp), target)
+        found = [p for p in _components(project, target) if f".orig-{component}.tar." in p.name]
+    if not found:
+        raise FetchError(f"{project.origin} has no orig-{component} tarball")
+    return found[0]
 
 
 def fetch_all(names: Iterable[str], console: Console | None = None) -> dict[str, Path]:

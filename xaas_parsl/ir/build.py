@@ -17,6 +17,7 @@ from xaas_parsl.descriptor.app import AppDescriptor, Configuration
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir.bundle import (
+    PreprocessCache,
     Unit,
     configure,
     emit_argv,
@@ -31,7 +32,7 @@ from xaas_parsl.ir.lower import code_flags, simplify, unit_halves
 from xaas_parsl.ir.pipeline import DEFAULT_MODE, MODES, Phases
 from xaas_parsl.ir.sharing import IrGroup, split_by_tuning
 from xaas_parsl.ir.store import Store
-from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, run_tool
+from xaas_parsl.ir.tools import BATCH, CLANG, CLANGXX, batches, parallel, run_tool
 from xaas_parsl.locks import locked_dir
 from xaas_parsl.safety import config_name, inside
 
@@ -71,18 +72,20 @@ def emit_groups(groups: list[IrGroup], store: Store, dirs: dict[str, str], jobs:
     done: list[tuple[IrGroup, str, bool]] = []
     todo = groups
     while todo:
-        keys = [emit_key(g, dirs[g.emit.config]) for g in todo]
-        results = parallel(list(zip(todo, keys, strict=True)),
-                           lambda j: _emit(store, index, j), "emit IR", jobs, quiet)
         retry: list[IrGroup] = []
-        for group, key, result in zip(todo, keys, results, strict=True):
-            if result is None:
-                index[key] = FAILED  # remembered: the next build does not retry it
-                retry.extend(split_by_tuning(group, "does not compile without its CPU tuning "
-                                             "flags, so one IR per tuning"))
-            else:
-                index[key] = result[0]
-                done.append((group, *result))
+        for batch in batches(todo, BATCH):  # the index is saved after each batch
+            keys = [emit_key(g, dirs[g.emit.config]) for g in batch]
+            results = parallel(list(zip(batch, keys, strict=True)),
+                               lambda j: _emit(store, index, j), "emit IR", jobs, quiet)
+            for group, key, result in zip(batch, keys, results, strict=True):
+                if result is None:
+                    index[key] = FAILED  # remembered: the next build does not retry it
+                    retry.extend(split_by_tuning(group, "does not compile without its CPU "
+                                                 "tuning flags, so one IR per tuning"))
+                else:
+                    index[key] = result[0]
+                    done.append((group, *result))
+            write_json(index_path, index)
         todo = retry
     write_json(index_path, index)
     return done
@@ -125,13 +128,15 @@ def configure_all(app: AppDescriptor, out: Path, names: list[str] | None,
 
 
 def plan_only(app: AppDescriptor, out: Path, names: list[str] | None = None, jobs: int = 2,
-              quiet: bool = False, arch: str | None = None) -> dict[str, Any]:
+              quiet: bool = False, arch: str | None = None, pp_cache: Path | None = None
+              ) -> dict[str, Any]:
     """Configure and preprocess, decide the sharing, emit nothing: the figures of a bundle
     (``unique_irs`` = IR groups) for projects too large to emit here (GROMACS). A unit whose
     IR would not compile without its tuning flags is only found by emitting, so this can
-    undercount IR files of such units; that is the only difference from ``build_bundle``."""
+    undercount IR files of such units; that is the only difference from ``build_bundle``.
+    ``pp_cache``: as for ``build_bundle`` (immutable sources only)."""
     configs, units = configure_all(app, out.resolve(), names, family(arch))
-    groups, native = plan(units, jobs, quiet)
+    groups, native = plan(units, jobs, quiet, PreprocessCache(pp_cache) if pp_cache else None)
     jobs_total = len(units)
     return {"compile_jobs": jobs_total, "unique_irs": len(groups), "native_jobs": len(native),
             "retargetable_irs": sum(1 for g in groups if g.retargetable),
@@ -153,42 +158,50 @@ def simplify_all(manifests: dict[str, dict[str, Any]], store: Store, jobs: int,
         for u in manifest["units"]:
             if u["kind"] == "ir" and unit_halves(u) is not None:
                 todo.setdefault((u["ir"], u["opt_level"], code_flags(u)), []).append(u)
-    results = parallel(list(todo.items()),
-                       lambda item: simplify(store, index, item[0][0], item[1][0]),
-                       "simplify IR", jobs, quiet)
-    for entries, (pre, _) in zip(todo.values(), results, strict=True):
-        for u in entries:
-            u["pre"] = pre
-    write_json(index_path, index)
-    return sum(1 for _, fresh in results if fresh)
+    fresh = 0
+    for batch in batches(list(todo.items()), BATCH):  # the index is saved after each batch
+        try:
+            results = parallel(batch, lambda item: simplify(store, index, item[0][0],
+                                                            item[1][0]),
+                               "simplify IR", jobs, quiet)
+        finally:  # what finished before an interrupt is kept
+            write_json(index_path, index)
+        for (_, entries), (pre, now) in zip(batch, results, strict=True):
+            fresh += now
+            for u in entries:
+                u["pre"] = pre
+    return fresh
 
 
 def build_bundle(app: AppDescriptor, out: Path, names: list[str] | None = None,
                  jobs: int = 2, quiet: bool = False, arch: str | None = None,
-                 mode: str = DEFAULT_MODE) -> dict[str, Any]:
+                 mode: str = DEFAULT_MODE, pp_cache: Path | None = None) -> dict[str, Any]:
     """Build (or bring up to date) the IR bundle of ``app``'s ISA family ``arch`` (default:
     this host's; ``aarch64`` cross-builds here) in ``out``; returns the summary with the CPU
     seconds of each phase. ``mode`` ``split`` (default) also runs the target-independent half
     of the optimisation pipeline here, once per IR file (``pipeline.py``); ``full`` leaves all
-    optimisation to each deployment, as the first version did.
+    optimisation to each deployment, as the first version did. ``pp_cache``: a file keeping
+    preprocessing results across runs, for immutable sources only (``PreprocessCache``).
 
     The bundle directory is locked for the whole build (a second build into it is one error),
     and temporary IR files a killed build left in the store are removed first."""
     if mode not in MODES:
         raise InputError(f"unknown IR mode {mode!r} (known: {', '.join(MODES)})")
     with locked_dir(out, "ir build"):
-        return _build_locked(app, out, names, jobs, quiet, arch, mode)
+        return _build_locked(app, out, names, jobs, quiet, arch, mode, pp_cache)
 
 
 def _build_locked(app: AppDescriptor, out: Path, names: list[str] | None, jobs: int,
-                  quiet: bool, arch: str | None, mode: str) -> dict[str, Any]:
+                  quiet: bool, arch: str | None, mode: str, pp_cache: Path | None
+                  ) -> dict[str, Any]:
     fam = family(arch)
     out = out.resolve()
     phases = Phases()
     with phases.phase("configure"):
         configs, units = configure_all(app, out, names, fam)
     with phases.phase("plan"):
-        groups, native = plan(units, jobs, quiet)
+        groups, native = plan(units, jobs, quiet,
+                              PreprocessCache(pp_cache) if pp_cache else None)
     store = Store(out / "store")
     store.sweep()
     with phases.phase("emit", len(groups)):

@@ -20,7 +20,7 @@ from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir.commands import CompileCommand, normalised, parse_entry, strip_for
 from xaas_parsl.ir.sharing import IrGroup, Observation, group_unit, has_openmp, split_by_tuning
-from xaas_parsl.ir.tools import CLANG, CLANGXX, parallel, require, run_tool
+from xaas_parsl.ir.tools import BATCH, CLANG, CLANGXX, batches, parallel, require, run_tool
 
 # The launcher lets deployment place lowered objects through ninja (see launcher.py). It runs
 # once per object, so it is started as a script in isolated mode without ``site``: ``-m
@@ -133,15 +133,62 @@ def literal_irs(units: list[Unit]) -> int:
     return sum(len(cmds) for cmds in by_output.values())
 
 
+def _pp_argv(unit: Unit, drop_tuning: bool) -> list[str]:
+    cmd = unit.command
+    return [*strip_for(cmd, drop_tuning), "-E", "-P", cmd.file, "-o", "-"]
+
+
 def _preprocess(unit: Unit, drop_tuning: bool = False) -> tuple[str, bool]:
     cmd = unit.command
-    argv = [*strip_for(cmd, drop_tuning), "-E", "-P", cmd.file, "-o", "-"]
-    text = run_tool(argv, f"preprocess unit {cmd.output} ({unit.config})", cmd.directory)
+    text = run_tool(_pp_argv(unit, drop_tuning), f"preprocess unit {cmd.output} "
+                    f"({unit.config})", cmd.directory)
     return hashlib.sha256(text.encode()).hexdigest(), has_openmp(text)
 
 
-def plan(units: list[Unit], jobs: int, quiet: bool) -> tuple[list[IrGroup], dict[str, str]]:
-    """Group every IR-capable unit; returns the groups and native units (config/output→why)."""
+class PreprocessCache:
+    """Preprocessed-text hashes by command, in a JSON file saved after each batch, so that
+    planning a large project (GROMACS: thousands of units) resumes after an interrupt.
+
+    Only for a source tree that never changes (a fetched source package): the key is the
+    command, not the text, so an edited header would go unnoticed. ``xaas ir build`` does not
+    use it; ``benchmarks/ir_gromacs.py`` does."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        data = load_json(path) if path.is_file() else {}
+        self.data: dict[str, list[object]] = data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def key(unit: Unit, drop_tuning: bool) -> str:
+        """The command and its directory, hashed."""
+        return hashlib.sha256(json.dumps([_pp_argv(unit, drop_tuning), unit.command.directory])
+                              .encode()).hexdigest()
+
+    def hashes(self, units: list[Unit], drop_tuning: bool, jobs: int, quiet: bool,
+               label: str) -> list[tuple[str, bool]]:
+        """``_preprocess`` of every unit, cached ones taken from the file."""
+        keys = [self.key(u, drop_tuning) for u in units]
+        todo = [(u, k) for u, k in zip(units, keys, strict=True) if k not in self.data]
+        for batch in batches(todo, BATCH):
+            results = parallel([u for u, _ in batch], lambda u: _preprocess(u, drop_tuning),
+                               label, jobs, quiet)
+            for (_, k), (digest, omp) in zip(batch, results, strict=True):
+                self.data[k] = [digest, omp]
+            write_json(self.path, self.data)
+        return [(str(self.data[k][0]), bool(self.data[k][1])) for k in keys]
+
+
+def _hashes(units: list[Unit], drop_tuning: bool, jobs: int, quiet: bool, label: str,
+            cache: PreprocessCache | None) -> list[tuple[str, bool]]:
+    if cache is not None:
+        return cache.hashes(units, drop_tuning, jobs, quiet, label)
+    return parallel(units, lambda u: _preprocess(u, drop_tuning), label, jobs, quiet)
+
+
+def plan(units: list[Unit], jobs: int, quiet: bool, cache: PreprocessCache | None = None
+         ) -> tuple[list[IrGroup], dict[str, str]]:
+    """Group every IR-capable unit; returns the groups and native units (config/output→why).
+    ``cache``: preprocessing results kept across runs (immutable sources only)."""
     by_output: dict[str, list[Unit]] = {}
     native: dict[str, str] = {}
     for u in units:
@@ -155,7 +202,7 @@ def plan(units: list[Unit], jobs: int, quiet: bool) -> tuple[list[IrGroup], dict
     jobs_pp = [u for us in by_output.values()
                for u in (us if len({normalised(x.command, x.build_dir) for x in us}) > 1
                          else us[:1])]
-    hashes = parallel(jobs_pp, _preprocess, "preprocess", jobs, quiet)
+    hashes = _hashes(jobs_pp, False, jobs, quiet, "preprocess", cache)
     done = {(u.config, u.command.output): h for u, h in zip(jobs_pp, hashes, strict=True)}
     pp: dict[tuple[str, str], tuple[str, bool]] = {}
     for us in by_output.values():
@@ -172,8 +219,8 @@ def plan(units: list[Unit], jobs: int, quiet: bool) -> tuple[list[IrGroup], dict
                 retarget_checks.append(g)
             else:
                 groups.append(g)
-    bare = parallel([Unit(g.emit.config, "", g.emit.command) for g in retarget_checks],
-                    lambda u: _preprocess(u, True), "check retargetable", jobs, quiet)
+    bare = _hashes([Unit(g.emit.config, "", g.emit.command) for g in retarget_checks], True,
+                   jobs, quiet, "check retargetable", cache)
     why = "tuning flags change the preprocessed text, so one IR per tuning"
     for g, (digest, _) in zip(retarget_checks, bare, strict=True):
         groups.extend([g] if digest == g.emit.pp_hash else split_by_tuning(g, why))

@@ -29,7 +29,7 @@ from xaas_parsl.ir.lower import ObjectCache, lower_all, make_jobs
 from xaas_parsl.ir.node import check_node, node_tuning
 from xaas_parsl.ir.pipeline import MODES, Phases
 from xaas_parsl.ir.store import Store
-from xaas_parsl.ir.tools import first_error, require, run_tool
+from xaas_parsl.ir.tools import BATCH, batches, first_error, require, run_tool
 from xaas_parsl.safety import bundle_digest, config_name, inside
 
 # Flags a manifest may hand to ``clang -x ir``: the forms ``plan`` records, nothing that names a
@@ -143,10 +143,11 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     with phases.phase("verify"):
         all_jobs = make_jobs(store, ir_units, mode, work / "objects", name, node)
     todo = [j for j in all_jobs if not cache.fetch(j.key, j.obj)]
-    lower_all(todo, phases, jobs, quiet, name, count_passes)
-    for job in todo:
-        cache.put(job.key, job.obj)
-    cache.save()
+    for batch in batches(todo, BATCH):  # cached after each batch: an interrupt resumes there
+        lower_all(batch, phases, jobs, quiet, name, count_passes)
+        for job in batch:
+            cache.put(job.key, job.obj)
+        cache.save()
     placed = {j.unit["output"]: str(j.obj) for j in all_jobs}
     mapping = write_json(work / "objects.json", placed)
     log = work / "launcher.log"

@@ -6,7 +6,7 @@ import re
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
@@ -20,6 +20,8 @@ T = TypeVar("T")
 R = TypeVar("R")
 CLANG = "clang-19"
 CLANGXX = "clang++-19"
+# Jobs between two saves of a long step's progress (store/index.json, the object index).
+BATCH = 64
 
 
 def require(tool: str) -> str:
@@ -63,9 +65,21 @@ def parallel(items: Iterable[T], func: Callable[[T], R], label: str, jobs: int =
                   TimeElapsedColumn(), transient=True, console=console,
                   disable=quiet or not todo or not console.is_terminal) as bar:
         task = bar.add_task(label, total=len(todo))
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
             futures = [pool.submit(func, item) for item in todo]
             for fut in futures:
                 results.append(fut.result())
                 bar.advance(task)
+        finally:
+            # on a failure or an interrupt (SIGTERM of a long build) the queued jobs are
+            # dropped, not run to the end; running ones finish
+            pool.shutdown(wait=True, cancel_futures=True)
     return results
+
+
+def batches(items: list[T], size: int) -> Iterator[list[T]]:
+    """``items`` in consecutive slices of ``size``: long steps (GROMACS: thousands of
+    units) save their progress after each slice, so an interrupted build resumes there."""
+    for start in range(0, len(items), max(1, size)):
+        yield items[start:start + size]
