@@ -37,7 +37,6 @@ Run: ``nice -n 19 .venv/bin/python benchmarks/ir_llama.py [--rounds 5] [--mode s
 from __future__ import annotations
 
 import argparse
-import filecmp
 import os
 import platform
 import re
@@ -56,6 +55,7 @@ from xaas_parsl.descriptor.app import BUNDLED_APPS, load_app
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.bundle import literal_irs, read_units
+from xaas_parsl.ir.parity import differing_objects, identical_files
 
 RESULTS = Path(__file__).parent / "results"
 APP = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
@@ -144,45 +144,9 @@ def run_tests(prefix: Path) -> dict[str, Any]:
 Runs = dict[str, list[dict[str, tuple[float, float]]]]
 
 
-def disassembly(obj: Path) -> str:
-    """An object's code without raw bytes or its file name (comparable text); local label
-    names (``.Lstr.14``) are dropped, they are numbered per compilation, not code."""
-    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(obj)],
-                         capture_output=True, text=True, check=True).stdout
-    return re.sub(r"<\.L[^>]*>", "<.L>", "\n".join(out.splitlines()[3:]))
-
-
-def differing_objects(ir_tree: Path, native_tree: Path) -> dict[str, Any]:
-    """Objects of the IR-deployed tree whose disassembly differs from the native build's,
-    with the functions that differ (symbols whose instructions are not the same)."""
-    objs = [o.relative_to(ir_tree) for o in sorted(ir_tree.rglob("*.o"))]
-    differ: dict[str, list[str]] = {}
-    for o in objs:
-        a, b = disassembly(ir_tree / o), disassembly(native_tree / o)
-        if a != b:
-            fa, fb = functions(a), functions(b)
-            differ[str(o)] = sorted(f for f in fa.keys() | fb.keys() if fa.get(f) != fb.get(f))
-    return {"objects": len(objs), "identical": len(objs) - len(differ), "differing": differ}
-
-
-def functions(disasm: str) -> dict[str, str]:
-    """Disassembly text per symbol (``<name>:`` headers of objdump)."""
-    out: dict[str, str] = {}
-    name = ""
-    for line in disasm.splitlines():
-        if line.endswith(">:"):
-            name = line.split("<", 1)[1][:-2]
-        elif name:
-            # addresses shift when an earlier function changes size: keep symbol+offset only
-            text = re.sub(r"\b[0-9a-f]+ <", "<", re.sub(r"^\s*[0-9a-f]+:", "", line))
-            out[name] = out.get(name, "") + text + "\n"
-    return out
-
-
 def identical_executables(ir: Path, native: Path) -> dict[str, bool]:
     """Installed test programs of both paths compared byte for byte."""
-    return {exe: filecmp.cmp(ir / "bin" / exe, native / "bin" / exe, shallow=False)
-            for exe in ("test-quantize-fns", "test-backend-ops")}
+    return identical_files(ir / "bin", native / "bin", ["test-quantize-fns", "test-backend-ops"])
 
 
 def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], rounds: int,
