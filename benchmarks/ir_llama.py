@@ -149,6 +149,26 @@ def identical_executables(ir: Path, native: Path) -> dict[str, bool]:
     return identical_files(ir / "bin", native / "bin", ["test-quantize-fns", "test-backend-ops"])
 
 
+def source_dir(tree: Path) -> str | None:
+    """The llama.cpp tree a configured build used (its path ends up in the executables through
+    ``__FILE__``: builds from two paths differ in those strings, not in code)."""
+    cache = tree / "CMakeCache.txt"
+    for line in cache.read_text("utf-8").splitlines() if cache.is_file() else []:
+        if line.startswith("LLAMA_CPP_DIR:"):
+            return os.path.realpath(line.split("=", 1)[1])
+    return None
+
+
+def compare_executables(bundle: Path, work: Path, name: str, installs: dict[str, Path]
+                        ) -> dict[str, Any]:
+    """Byte comparison of both paths' programs, when both were built from the same tree."""
+    ir_src = source_dir(bundle / "builds" / name)
+    native_src = source_dir(work / "native" / name / "build")
+    if ir_src != native_src:
+        return {"not_compared": f"native build from {native_src}, bundle from {ir_src}"}
+    return dict(identical_executables(installs[f"ir-{name}"], installs[f"native-{name}"]))
+
+
 def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], rounds: int,
                  filt: str | None) -> Runs:
     """Interleaved perf rounds (the order alternates), cached in ``cache`` per filter and
@@ -293,8 +313,7 @@ def report(args: argparse.Namespace, work: Path, bundle: Path, names: list[str],
     native_wall = sum(phases[f"native:{n}"]["seconds"] for n in both) or float("nan")
     deploy_ratio = {n: round(cpu(phases, f"ir_deploy:{m}:{n}") / cpu(phases, f"native:{n}"), 3)
                     for n in both}
-    exes = {n: identical_executables(installs[f"ir-{n}"], installs[f"native-{n}"])
-            for n in both}
+    exes = {n: compare_executables(bundle, work, n, installs) for n in both}
     summary = phases[build]["result"]
     deploys = {k.rsplit(":", 2)[1] + ":" + k.rsplit(":", 1)[1]: v["result"]
                for k, v in phases.items() if k.startswith("ir_deploy:")}
