@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from xaas_parsl.errors import ToolError
 from xaas_parsl.ir.tools import run_tool
 
 _LOCAL_LABEL = re.compile(r"<\.L[^>]*>")
@@ -55,10 +56,25 @@ def differing_objects(ir_tree: Path, native_tree: Path) -> dict[str, Any]:
     objs = [o.relative_to(ir_tree) for o in sorted(ir_tree.rglob("*.o"))]
     differ: dict[str, list[str]] = {}
     for o in objs:
-        a, b = disassembly(ir_tree / o), disassembly(native_tree / o)
+        a, b = disassembly(ir_tree / o), disassembly(counterpart(native_tree, o))
         if a != b:
             differ[str(o)] = differing_functions(a, b)
     return {"objects": len(objs), "identical": len(objs) - len(differ), "differing": differ}
+
+
+def counterpart(tree: Path, obj: Path) -> Path:
+    """The object of ``tree`` that corresponds to ``obj`` (relative to another tree). CMake
+    puts the object of a source outside the project under the source's absolute path
+    (``CMakeFiles/<target>.dir/<path>/x.cpp.o``), so two builds of one project from sources
+    at different paths are matched by target directory and file name, when that is unique."""
+    if (tree / obj).exists():
+        return tree / obj
+    parts = obj.parts
+    target = next((i for i, p in enumerate(parts) if p.endswith(".dir")), None)
+    found = list((tree / Path(*parts[:target + 1])).rglob(obj.name)) if target is not None else []
+    if len(found) != 1:
+        raise ToolError(f"{tree}: no single object corresponding to {obj}")
+    return found[0]
 
 
 def identical_files(a: Path, b: Path, names: list[str]) -> dict[str, bool]:
