@@ -14,7 +14,8 @@ on one machine, CPU seconds (user + system of all child processes) of every phas
 2. the source path: ``cmake_build`` of each configuration (same compiler, same arguments),
    each right after the same configuration's deployment;
 3. parity per configuration: objects of the deployed tree vs the native build (disassembly;
-   differing functions listed), installed executables byte for byte;
+   differing functions listed; ``xaas_parsl.ir.parity``), installed executables byte for
+   byte when both trees were built from the same llama.cpp path (``__FILE__`` strings);
 4. in split mode, a ``full``-mode deployment of the timed configuration from the same bundle
    (what the split saves);
 5. ``test-quantize-fns`` of every deployed configuration this CPU can run;
