@@ -14,7 +14,8 @@ on one machine, CPU seconds (user + system of all child processes) of every phas
 2. the source path: ``cmake_build`` of each configuration (same compiler, same arguments),
    each right after the same configuration's deployment;
 3. parity per configuration: objects of the deployed tree vs the native build (disassembly;
-   differing functions listed), installed executables byte for byte;
+   differing functions listed; ``xaas_parsl.ir.parity``), installed executables byte for
+   byte when both trees were built from the same llama.cpp path (``__FILE__`` strings);
 4. in split mode, a ``full``-mode deployment of the timed configuration from the same bundle
    (what the split saves);
 5. ``test-quantize-fns`` of every deployed configuration this CPU can run;
@@ -37,7 +38,6 @@ Run: ``nice -n 19 .venv/bin/python benchmarks/ir_llama.py [--rounds 5] [--mode s
 from __future__ import annotations
 
 import argparse
-import filecmp
 import os
 import platform
 import re
@@ -54,6 +54,7 @@ from xaas_parsl.descriptor.app import BUNDLED_APPS, load_app
 from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.bundle import literal_irs, read_units
+from xaas_parsl.ir.parity import differing_objects, identical_files
 from xaas_parsl.resumable import State
 
 RESULTS = Path(__file__).parent / "results"
@@ -110,45 +111,29 @@ def run_tests(prefix: Path) -> dict[str, Any]:
 Runs = dict[str, list[dict[str, tuple[float, float]]]]
 
 
-def disassembly(obj: Path) -> str:
-    """An object's code without raw bytes or its file name (comparable text); local label
-    names (``.Lstr.14``) are dropped, they are numbered per compilation, not code."""
-    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(obj)],
-                         capture_output=True, text=True, check=True).stdout
-    return re.sub(r"<\.L[^>]*>", "<.L>", "\n".join(out.splitlines()[3:]))
-
-
-def differing_objects(ir_tree: Path, native_tree: Path) -> dict[str, Any]:
-    """Objects of the IR-deployed tree whose disassembly differs from the native build's,
-    with the functions that differ (symbols whose instructions are not the same)."""
-    objs = [o.relative_to(ir_tree) for o in sorted(ir_tree.rglob("*.o"))]
-    differ: dict[str, list[str]] = {}
-    for o in objs:
-        a, b = disassembly(ir_tree / o), disassembly(native_tree / o)
-        if a != b:
-            fa, fb = functions(a), functions(b)
-            differ[str(o)] = sorted(f for f in fa.keys() | fb.keys() if fa.get(f) != fb.get(f))
-    return {"objects": len(objs), "identical": len(objs) - len(differ), "differing": differ}
-
-
-def functions(disasm: str) -> dict[str, str]:
-    """Disassembly text per symbol (``<name>:`` headers of objdump)."""
-    out: dict[str, str] = {}
-    name = ""
-    for line in disasm.splitlines():
-        if line.endswith(">:"):
-            name = line.split("<", 1)[1][:-2]
-        elif name:
-            # addresses shift when an earlier function changes size: keep symbol+offset only
-            text = re.sub(r"\b[0-9a-f]+ <", "<", re.sub(r"^\s*[0-9a-f]+:", "", line))
-            out[name] = out.get(name, "") + text + "\n"
-    return out
-
-
 def identical_executables(ir: Path, native: Path) -> dict[str, bool]:
     """Installed test programs of both paths compared byte for byte."""
-    return {exe: filecmp.cmp(ir / "bin" / exe, native / "bin" / exe, shallow=False)
-            for exe in ("test-quantize-fns", "test-backend-ops")}
+    return identical_files(ir / "bin", native / "bin", ["test-quantize-fns", "test-backend-ops"])
+
+
+def source_dir(tree: Path) -> str | None:
+    """The llama.cpp tree a configured build used (its path ends up in the executables through
+    ``__FILE__``: builds from two paths differ in those strings, not in code)."""
+    cache = tree / "CMakeCache.txt"
+    for line in cache.read_text("utf-8").splitlines() if cache.is_file() else []:
+        if line.startswith("LLAMA_CPP_DIR:"):
+            return os.path.realpath(line.split("=", 1)[1])
+    return None
+
+
+def compare_executables(bundle: Path, work: Path, name: str, installs: dict[str, Path]
+                        ) -> dict[str, Any]:
+    """Byte comparison of both paths' programs, when both were built from the same tree."""
+    ir_src = source_dir(bundle / "builds" / name)
+    native_src = source_dir(work / "native" / name / "build")
+    if ir_src != native_src:
+        return {"not_compared": f"native build from {native_src}, bundle from {ir_src}"}
+    return dict(identical_executables(installs[f"ir-{name}"], installs[f"native-{name}"]))
 
 
 def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], rounds: int,
@@ -295,8 +280,7 @@ def report(args: argparse.Namespace, work: Path, bundle: Path, names: list[str],
     native_wall = sum(phases[f"native:{n}"]["seconds"] for n in both) or float("nan")
     deploy_ratio = {n: round(cpu(phases, f"ir_deploy:{m}:{n}") / cpu(phases, f"native:{n}"), 3)
                     for n in both}
-    exes = {n: identical_executables(installs[f"ir-{n}"], installs[f"native-{n}"])
-            for n in both}
+    exes = {n: compare_executables(bundle, work, n, installs) for n in both}
     summary = phases[build]["result"]
     deploys = {k.rsplit(":", 2)[1] + ":" + k.rsplit(":", 1)[1]: v["result"]
                for k, v in phases.items() if k.startswith("ir_deploy:")}

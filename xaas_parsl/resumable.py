@@ -66,7 +66,7 @@ class State:
         data = {} if fresh or not path.is_file() else load_json(path)
         self.data: dict[str, Any] = data if isinstance(data, dict) else {}
 
-    def phase(self, name: str, func: Callable[[], Any], check: Path | None = None) -> Any:
+    def phase(self, name: str, func: Callable[..., Any], check: Path | None = None) -> Any:
         """``{seconds, cpu_seconds, result}`` of step ``name``: recorded, or run now (and
         recorded). ``check``: a file the step made; when it is gone the step runs again."""
         if name in self.data and (check is None or check.exists()):

@@ -8,7 +8,6 @@ other mode (or a corrupted one)."""
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,6 +20,7 @@ from tests.ir.conftest import need_tools
 from tests.ir.test_bad_input import APP, CMAKE, one_line_error
 from xaas_parsl.cli.main import main
 from xaas_parsl.fileio import load_json
+from xaas_parsl.ir.parity import differing_objects, disassembly, identical_files
 from xaas_parsl.ir.pipeline import named_pipeline, split_pipeline, top_level
 
 Bundle = tuple[Path, dict[str, Any]]
@@ -58,12 +58,6 @@ def test_clang_pipeline_halves() -> None:
     assert "loop-vectorize" in h.optimise and "slp-vectorizer" in h.optimise
     assert halves("-O3", ("-fno-vectorize",)) is None  # lowered in one step
     assert halves("-O0", ()) is None
-
-
-def disassembly(obj: Path) -> str:
-    out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", str(obj)], capture_output=True,
-                         text=True, check=True).stdout
-    return re.sub(r"<\.L[^>]*>", "<.L>", "\n".join(out.splitlines()[3:]))
 
 
 def objects(deployment: dict[str, Any]) -> dict[str, str]:
@@ -170,3 +164,45 @@ def test_mode_change_of_a_bundle_reuses_nothing(tmp_path: Path,
     assert (second["mode"], second["lowered"], second["reused"]) == ("split", 2, 0)
     third = run("ir", "deploy", str(bundle), "--config", "WIDE")
     assert (third["lowered"], third["reused"]) == (0, 2)
+
+
+def test_split_deployment_is_the_native_build(bundle: Bundle, deployments: dict[str, Any],
+                                              tmp_path: Path) -> None:
+    """The split deployment against a source build of the same configuration (same clang,
+    same CMake arguments): every object and both executables identical, or the failure
+    names the functions that differ."""
+    from xaas_parsl.build.cmake import cmake_build
+    from xaas_parsl.descriptor.app import load_app
+    from xaas_parsl.ir.tools import CLANG, CLANGXX
+
+    app = load_app(HEAT2D)
+    config = next(c for c in app.configurations("x86_64") if c.name == CONFIG)
+    native = cmake_build(app.source, tmp_path / "build", tmp_path / "install",
+                         [*app.cmake_args, *config.cmake_args(), f"-DCMAKE_C_COMPILER={CLANG}",
+                          f"-DCMAKE_CXX_COMPILER={CLANGXX}"], jobs=2)
+    parity = differing_objects(bundle[0] / "builds" / CONFIG, tmp_path / "build")
+    assert parity["objects"] >= deployments["split"]["placed"]
+    assert parity["differing"] == {}, f"functions differing from the native build: {parity}"
+    exes = identical_files(Path(deployments["split"]["install_dir"]) / "bin",
+                           native.prefix / "bin", ["heat2d", "heat2d-test"])
+    assert all(exes.values()), exes
+
+
+def test_placed_objects_are_up_to_date_for_ninja(bundle: Bundle,
+                                                 deployments: dict[str, Any]) -> None:
+    """The launcher's dependency files (``<object>: <lowered object>``, no preprocessing)
+    are enough for ninja: after a deployment nothing is out of date, and a re-lowered object
+    makes exactly its edge run again."""
+    tree = bundle[0] / "builds" / CONFIG
+
+    def dry_run() -> str:
+        run = subprocess.run(["ninja", "-C", str(tree), "-n", "-d", "explain"],
+                             capture_output=True, text=True, check=True)
+        return run.stdout + run.stderr
+
+    assert "no work to do" in dry_run()
+    mapping = load_json(bundle[0] / "deploy" / CONFIG / "objects.json")
+    output, lowered = next(iter(mapping.items()))
+    Path(lowered).touch()
+    out = dry_run()
+    assert f"{output} is dirty" in out and out.count("] Building ") == 1, out

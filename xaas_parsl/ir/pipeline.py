@@ -17,10 +17,11 @@ deployment runs its printed text (``opt -passes=...``) and then code generation 
 split only when ``opt``'s named pipeline prints exactly as clang's for its ``-O`` level and
 flags (``-fno-vectorize`` etc. change clang's); otherwise it is lowered in one step. Run back
 to back, the halves give the same object code as ``clang -O3`` (``tests/ir/test_split.py``,
-``tests/ir/test_llama_split.py``, ``benchmarks/ir_llama.py`` check), with one known gap: the
-printed module does not keep the order of use lists (bitcode does), and code generation can
-then order a few independent instructions differently (seen in one function of ggml's
-``ggml-cpu.c``).
+``tests/ir/test_llama_split.py``, ``benchmarks/ir_llama.py`` check),
+with one known gap: what the module does not carry across the cut — the order of use lists,
+which the printed text drops for everything and bitcode for plain constants — can change the
+optimisation half's decisions (the SLP vectorizer in a few ggml functions; docs/ir.md lists
+what was checked).
 
 The simplification half still reads the functions' target attributes (the inliner's
 compatibility check, TTI costs): for a unit with one IR per configuration those are the final
