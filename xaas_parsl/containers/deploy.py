@@ -82,10 +82,11 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         argv += ["--system", SYSTEM_FILE] if system is not None else []
         argv += ["--config", config] if config else []
         plan = exec_json(ctr, argv, f"planning the deployment of {image}", image)
+        flags, tuned = _tuning(arch, system, system_file, cpu) if mode == "ir" else ((), None)
         parts = {"from": img_id, "mode": mode, "config": plan["config"],
                  "cmake_args": plan["cmake_args"], "runtime": runtime_id, "v": HASH_VERSION}
-        if cpu is not None:  # deployments from before tuning keep their tags
-            parts.update(cpu=cpu, node=system)
+        if flags:  # untuned deployments keep the tags they had before tuning existed
+            parts["tuning"] = list(flags)
         digest = L.content_hash(parts)
         ref = L.deployed_ref(labels[L.APP], labels[L.APP_VERSION], plan["config"], digest,
                              arch)
@@ -98,8 +99,9 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         install = b""
         if not reused:
             node = ["--system", SYSTEM_FILE] if system is not None else []
+            node += ["--tuning", json.dumps(list(flags))]
             built, install = _build_inside(ctr, mode, plan, jobs, labels[L.APP],
-                                           node + (["--cpu", cpu] if cpu else []))
+                                           node + (["--tuned-for", tuned] if tuned else []))
     if reused:  # the seconds include removing the container (vfs: a full copy to delete)
         return {**result, "reused": True, "build_s": 0.0, "lowered": None, "cpu_flags": None,
                 "seconds": round(time.perf_counter() - start, 2)}
@@ -115,6 +117,19 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
     return {**result, "reused": False, "id": lean, "build_s": round(build_s, 2),
             "lowered": built.get("lowered"), "cpu_flags": built.get("cpu_flags", []),
             "seconds": round(time.perf_counter() - start, 2)}
+
+
+def _tuning(arch: str, system: dict[str, Any] | None, where: Path | None, cpu: str | None
+            ) -> tuple[tuple[str, ...], str | None]:
+    """(lowering flags, CPU) for ``cpu`` (None: the baseline; ``node``: the system's CPU),
+    computed here with archspec, which the toolchain image does not carry."""
+    if cpu is None:
+        return (), None
+    from xaas_parsl.discovery.load import system_from_data
+    from xaas_parsl.ir.node import node_tuning
+
+    info = system_from_data(system, where or "--system") if system is not None else None
+    return node_tuning({"arch": arch}, info, cpu)
 
 
 def _build_inside(ctr: Container, mode: str, plan: dict[str, Any], jobs: int, app: str,

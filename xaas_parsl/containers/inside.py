@@ -114,14 +114,15 @@ def ir_build(configs: list[str] | None, jobs: int, mode: str = "split",
 
 
 def ir_deploy(config: str, jobs: int, system_file: str | None = None,
-              cpu: str | None = None) -> dict[str, Any]:
+              tuning: list[str] | None = None, tuned_for: str | None = None
+              ) -> dict[str, Any]:
     """Lower and link ``config`` from the bundle and install it into ``/opt/xaas/app``; with
-    the node's system file it is checked against the bundle's family and ``cpu`` (default:
-    the node's) tunes the lowering, as ``xaas ir deploy --target --cpu``."""
+    the node's system file it is checked against the bundle's family. ``tuning``: the flags
+    the host computed for the node's CPU ``tuned_for`` (``ir.node.node_tuning``)."""
     from xaas_parsl.ir.deploy import deploy
 
     return deploy(BUNDLE, config, Path(system_file) if system_file else None,
-                  install_dir=PREFIX, jobs=jobs, quiet=True, cpu=cpu)
+                  install_dir=PREFIX, jobs=jobs, quiet=True, tuning=(tuning or [], tuned_for))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -141,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     d = sub.add_parser("ir-deploy")
     d.add_argument("--config", required=True)
     d.add_argument("--system", default=None)
-    d.add_argument("--cpu", default=None)
+    d.add_argument("--tuning", default="[]", help="JSON list of -m flags")
+    d.add_argument("--tuned-for", default=None)
     for s in (b, i, d):
         s.add_argument("-j", "--jobs", type=int, default=2)
     ns = parser.parse_args(argv)
@@ -154,7 +156,8 @@ def main(argv: list[str] | None = None) -> int:
             names = [c for c in ns.configs.split(",") if c] if ns.configs else None
             out = ir_build(names, ns.jobs, ns.ir_mode, ns.arch)
         else:
-            out = ir_deploy(ns.config, ns.jobs, ns.system, ns.cpu)
+            out = ir_deploy(ns.config, ns.jobs, ns.system, json.loads(ns.tuning),
+                            ns.tuned_for)
     except XaasError as exc:  # the host re-raises the same class (see engine.exec_json)
         print(f"xaas: error: {exc.one_line()}", file=sys.stderr)
         print(json.dumps({"error": {"type": type(exc).__name__, "problem": exc.problem}}))
