@@ -167,7 +167,7 @@ def llama(workdir: Path, native: bool) -> dict[str, Any]:
     for config in configs:
         dep, ir_cpu, ir_wall = cpu_seconds(partial(deploy, bundle, config.name, quiet=True))
         prefix = Path(dep["install_dir"])
-        tests, test_cpu, test_wall = cpu_seconds(partial(run_app_tests, app, prefix))
+        tests, test_cpu, test_wall = cpu_seconds(partial(run_app_tests, app, prefix, 3600))
         exe = prefix / "bin" / "test-quantize-fns"
         row: dict[str, Any] = {
             "config": config.name, "options": dict(config.options),

@@ -44,6 +44,6 @@ def test_ggml_aarch64_variants_one_bundle_tests_pass_under_qemu(tmp_path: Path) 
         done = deploy(Path(summary["bundle"]), name, quiet=True)
         exe = Path(done["install_dir"]) / "bin" / "test-quantize-fns"
         assert elf_arch(exe) == "aarch64"
-        results = run_app_tests(app, Path(done["install_dir"]))
+        results = run_app_tests(app, Path(done["install_dir"]), timeout=3600)  # qemu: slow
         assert results and results[0].command[0].endswith("qemu-aarch64-static")
         assert all(r.passed for r in results), (name, results[0].output[-800:])
