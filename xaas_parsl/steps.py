@@ -39,16 +39,22 @@ def discover_spec_points(source_dir: str) -> dict[str, Any]:
 
 
 def build_ir_bundle(
-    app_descriptor: str, workdir: str, configs: list[str] | None = None
+    app_descriptor: str, workdir: str, configs: list[str] | None = None,
+    arch: str | None = None
 ) -> dict[str, Any]:
-    """Build (or bring up to date) the app's IR bundle; its summary (path, jobs, unique IRs)."""
+    """Build (or bring up to date) the app's IR bundle of ISA family ``arch`` (default: this
+    host's; another family's lies beside it, ``<app>-ir-bundle-<arch>``: bundles are per
+    family); its summary (path, jobs, unique IRs)."""
     from pathlib import Path
 
     from xaas_parsl.descriptor import load_app
     from xaas_parsl.ir.build import build_bundle
+    from xaas_parsl.ir.cross import family, is_cross
 
     app = load_app(app_descriptor)
-    return build_bundle(app, Path(workdir) / f"{app.name}-ir-bundle", configs, quiet=True)
+    fam = family(arch)
+    name = f"{app.name}-ir-bundle" + (f"-{fam.arch}" if is_cross(fam) else "")
+    return build_bundle(app, Path(workdir) / name, configs, quiet=True, arch=fam.arch)
 
 
 def intersect(

@@ -59,7 +59,15 @@ def test_arm64_image_key_tag_and_platform_carry_the_arch() -> None:
     # x86-64 keys are those of images bootstrapped before architectures existed
     assert x86.ref == f"xaas/runtime:bookworm-{x86.key}"
     foreign = base_images("http://m/debian", "arm64")
-    assert list(foreign) == ["runtime"] and foreign["runtime"].arch == "aarch64"
+    assert sorted(foreign) == ["runtime", "toolchain"] and foreign["runtime"].arch == "aarch64"
+    # the compiler of another family is this host's clang with Debian's cross packages
+    cross = foreign["toolchain"]
+    assert (cross.arch, cross.target) == ("x86_64", "aarch64")
+    assert cross.ref == f"xaas/toolchain:bookworm-cross-aarch64-{cross.key}"
+    assert {"libc6-dev-arm64-cross", "libstdc++-12-dev-arm64-cross",
+            "binutils-aarch64-linux-gnu", "clang-19"} <= set(cross.packages)
+    assert cross.platform == "linux/amd64" and cross.key != base_images("http://m/debian",
+                                                                        "x86_64")["toolchain"].key
     assert [a for a in mmdebstrap_argv(foreign["runtime"], Path("/r"))[1:]] == [
         "--variant=minbase", "--arch=arm64", "--include=libomp5-19", "bookworm", "/r",
         "http://m/debian"]
@@ -78,7 +86,7 @@ def test_arm64_runtime_image_runs_the_aarch64_deployment(tmp_path: Path) -> None
     from xaas_parsl.descriptor.app import load_app
     from xaas_parsl.ir import build_bundle, deploy
 
-    [row] = bootstrap(arch="aarch64")
+    row = next(r for r in bootstrap(arch="aarch64") if r["kind"] == "runtime")
     attrs = docker.from_env().images.get(row["image"]).attrs
     assert attrs["Architecture"] == "arm64" and row["platform"] == "linux/arm64"
     assert attrs["Config"]["Labels"][L.ARCH] == "aarch64"
@@ -160,3 +168,18 @@ def test_cli_images_bootstrap_reports_present(bases: dict[str, Any],
     assert main(["images", "bootstrap"]) == 0
     out = capsys.readouterr().out
     assert out.count(": present") == 2
+
+
+def test_ir_and_deployed_tags_carry_the_family() -> None:
+    from xaas_parsl.containers import labels as L
+
+    assert L.ir_ref("heat2d", "1.0.0") == L.ir_ref("heat2d", "1.0.0", "x86_64") == \
+        "heat2d-ir:1.0.0"
+    assert L.ir_ref("heat2d", "1.0.0", "aarch64") == "heat2d-ir:1.0.0-aarch64"
+    digest = "ab" * 32
+    assert L.deployed_ref("heat2d", "1.0.0", "OPENMP+AVX_512", digest) == \
+        "heat2d:1.0.0-OPENMP-AVX_512-abababababab"
+    assert L.deployed_ref("heat2d", "1.0.0", "ARM_NEON_ASIMD", digest, "aarch64") == \
+        "heat2d:1.0.0-aarch64-ARM_NEON_ASIMD-abababababab"
+    assert len(L.deployed_ref("a", "1" * 100, "C" * 100, digest, "aarch64").split(":")[1]) \
+        <= 128

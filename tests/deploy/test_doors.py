@@ -134,25 +134,38 @@ def test_parsl_apps(driver: Recorder, tmp_path: Path) -> None:
 @pytest.mark.parametrize("deploy", ["native", "container"])
 def test_showcase_deploy_step(deploy: str, driver: Recorder, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The deploy step runs its plan (``deploy.plan.deployment_plan``): the node's family and
+    tuning reach the driver; on the Alps node as site.yaml states it, the plan is the one
+    ``xaas showcase --site alps --plan`` prints (one implementation, every door)."""
     import xaas_parsl.containers.engine as engine
+    from xaas_parsl.deploy.plan import site_system
     from xaas_parsl.showcase import deploy as dep
     from xaas_parsl.showcase import steps
     from xaas_parsl.showcase.config import ShowcaseConfig
+    from xaas_parsl.showcase.plan import showcase_plan
 
     monkeypatch.setattr(engine, "probe", lambda timeout=10: None)
-    monkeypatch.setattr(dep, "bases_missing", list)
+    asked: list[str | None] = []
+    monkeypatch.setattr(dep, "bases_missing", lambda arch=None: asked.append(arch) or [])
     choice = tmp_path / "choose.json"
-    choice.write_text(json.dumps({"configuration": "AVX2_256", "portable": "None"}))
+    choice.write_text(json.dumps({"configuration": "OPENMP+ARM_NEON_ASIMD",
+                                  "portable": "None"}))
     system = tmp_path / "discover.json"
-    system.write_text(json.dumps({"system": {"architecture": "x86_64"}}))
-    record = steps.deploy(choice, system, ShowcaseConfig(deploy=deploy), tmp_path / "b",
-                          tmp_path / "deploy.json")
+    system.write_text(json.dumps({"system": site_system("alps")}))
+    cfg = ShowcaseConfig(deploy=deploy, site="alps")
+    record = steps.deploy(choice, system, cfg, tmp_path / "b", tmp_path / "deploy.json")
     assert record["mode"] == deploy
     want = Mode.IR if deploy == "native" else Mode.CONTAINER
-    assert [(r.mode, r.configuration) for r in driver.requests] == [
-        (want, "AVX2_256"), (want, "None")]
+    assert [(r.mode, r.configuration, r.arch, r.cpu) for r in driver.requests] == [
+        (want, "OPENMP+ARM_NEON_ASIMD", "aarch64", "neoverse-v2"),
+        (want, "None", "aarch64", "baseline")]
     assert Stage.TEST in driver.stages_of(0) and Stage.BUILD in driver.stages_of(0)
     assert set(record["deployments"]) == {"chosen", "portable"}
+    assert asked == ([] if deploy == "native" else ["aarch64"])
+    assert record["plan"]["roles"]["chosen"]["cpu_flags"] == ["-mcpu=neoverse-v2+nosve"]
+    if deploy == "native":  # the plan door gives the very same plan
+        planned = showcase_plan(cfg)["deploy"]
+        assert {k: v for k, v in planned.items() if k != "why"} == record["plan"]
 
 
 def test_container_job(driver: Recorder, tmp_path: Path) -> None:

@@ -237,3 +237,24 @@ def test_node_file_formats(tmp_path: Path) -> None:
         load_node(odd)
     with pytest.raises(InputError, match=r"(?i)no such file"):
         load_node(tmp_path / "missing.json")
+
+
+def test_pipeline_deploys_the_planned_aarch64_ir(tmp_path: Path) -> None:
+    """The one deployment pipeline with the plan's ``arch``/``cpu`` (what the showcase's deploy
+    node hands it): the aarch64 bundle beside any host one, the node checked and the chosen
+    configuration tuned for it, the app's tests run under qemu-aarch64 by themselves."""
+    need_cross()
+    from xaas_parsl.deploy import DeployRequest, Mode, Stage, pipeline
+    from xaas_parsl.deploy.plan import site_system
+
+    done = pipeline.drive(DeployRequest(
+        app=str(HEAT2D / "app.yaml"), workdir=str(tmp_path), mode=Mode.IR,
+        configuration="ARM_NEON_ASIMD", configs=("ARM_NEON_ASIMD",), arch="aarch64",
+        cpu="node", system=site_system("alps"),
+        stages=(Stage.BUILD, Stage.DEPLOY, Stage.TEST)))
+    assert Path(done.record("artifact")["bundle"]).name == "heat2d-ir-bundle-aarch64"
+    deployment = done.record("deployment")
+    assert deployment["arch"] == "aarch64" and deployment["cpu"] == "neoverse-v2"
+    assert deployment["cpu_flags"] == ["-mcpu=neoverse-v2+nosve"]
+    assert done.passed, done.tests
+    assert "PASS simd=ARM_NEON_ASIMD" in done.record("tests")["tests"][0]["output"]

@@ -61,6 +61,68 @@ def test_alps_plan_gives_each_node_type_its_resources(alps_plan: str) -> None:
     assert "results/showcase/alps/report.json" in alps_plan
 
 
+ALPS_DEPLOYMENT = ("IR bundle: heat2d 1.0.0 for aarch64-linux-gnu",
+                   "deploy chosen: OPENMP+ARM_NEON_ASIMD lowered with -mcpu=neoverse-v2+nosve",
+                   "IR container: heat2d-ir:1.0.0-aarch64 built in "
+                   "xaas/toolchain:bookworm-cross-aarch64-",
+                   "deployed into xaas/runtime:bookworm-aarch64-", "(linux/arm64)",
+                   "export: edf for site alps")
+
+
+def test_alps_dry_run_names_the_arm64_ir_deployment(alps_plan: str) -> None:
+    """``snakemake --profile alps -n`` prints the plan rule's message: the deployment the
+    deploy node would run on a GH200 node."""
+    assert "showcase on alps (planned: nothing built, discovered or submitted)" in alps_plan
+    for needle in ALPS_DEPLOYMENT:
+        assert needle in alps_plan, needle
+    assert "results/showcase/alps/plan.json" in alps_plan
+
+
+def test_showcase_plan_for_alps(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``xaas showcase --site alps --plan``: no account needed, nothing written, the arm64 IR
+    deployment named; ``--json`` is the plan the deploy step runs (tests/deploy/test_doors)."""
+    import json
+
+    from xaas_parsl.cli.main import main
+    from xaas_parsl.containers.images import base_images
+
+    out = tmp_path / "out"
+    assert main(["showcase", "--site", "alps", "--plan", "-o", str(out)]) == 0
+    text = capsys.readouterr().out
+    for needle in ALPS_DEPLOYMENT:
+        assert needle in text, needle
+    assert main(["showcase", "--site", "alps", "--plan", "--json", "-o", str(out)]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert not out.exists()
+    assert plan["choose"]["configuration"] == "OPENMP+ARM_NEON_ASIMD"
+    dep = plan["deploy"]
+    assert (dep["mode"], dep["arch"], dep["triple"]) == ("ir", "aarch64", "aarch64-linux-gnu")
+    assert "cscs-container-engine, which builds no images" in dep["why"]
+    assert dep["roles"]["chosen"] == {"configuration": "OPENMP+ARM_NEON_ASIMD",
+                                      "cpu": "neoverse-v2",
+                                      "cpu_flags": ["-mcpu=neoverse-v2+nosve"]}
+    assert dep["roles"]["portable"]["cpu_flags"] == []
+    bases = base_images(arch="aarch64")
+    assert dep["images"] == {"ir": "heat2d-ir:1.0.0-aarch64", "platform": "linux/arm64",
+                             "toolchain": bases["toolchain"].ref,
+                             "toolchain_cross": "x86_64 -> aarch64",
+                             "runtime": bases["runtime"].ref}
+    assert dep["export"] == "edf"
+
+
+def test_plan_of_a_node_given_as_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--system``: the node's recorded /proc/cpuinfo instead of the site's stated node."""
+    from tests.ir.test_aarch64 import GH200_CPUINFO
+    from xaas_parsl.cli.main import main
+
+    assert main(["showcase", "--site", "alps", "--plan", "--system", str(GH200_CPUINFO)]) == 0
+    text = capsys.readouterr().out
+    assert "deploy chosen: OPENMP+ARM_NEON_ASIMD lowered with -mcpu=neoverse-v2+nosve" in text
+    assert main(["showcase", "--site", "alps", "--json"]) == 1
+    assert capsys.readouterr().err.strip() == ("xaas: error: showcase: --system and --json go "
+                                               "with --plan")
+
+
 def test_committed_local_profile_is_the_generated_one() -> None:
     generated = SITE_CONFIGS / "local" / "snakemake" / "local"
     names = sorted(p.name for p in generated.iterdir())

@@ -58,15 +58,18 @@ def source_build_cmd(app_file: Path, tag: str | None, as_json: bool) -> None:
 @click.option("--tag", default=None, help="Image tag (default: <app>-ir:<version>).")
 @click.option("--mode", type=click.Choice(["split", "full"]), default="split",
               show_default=True, help="As `xaas ir build --mode`.")
+@click.option("--arch", default=None, metavar="ARCH",
+              help="ISA family of the bundle (aarch64 = arm64; default: this host's); "
+                   "another family's builds in the cross toolchain image.")
 @click.option("--json", "as_json", is_flag=True)
 def ir_build_cmd(app_file: Path, configs: str | None, jobs: int, tag: str | None, mode: str,
-                 as_json: bool) -> None:
+                 arch: str | None, as_json: bool) -> None:
     """Build APP_FILE's IR bundle inside a toolchain container and commit it."""
     from xaas_parsl.containers.ir_image import build_ir_image
 
     names = [c.strip() for c in configs.split(",") if c.strip()] if configs else None
     with Console(stderr=True).status("Building the IR bundle inside a toolchain container…"):
-        data = build_ir_image(load_app(app_file), names, jobs, tag, mode)
+        data = build_ir_image(load_app(app_file), names, jobs, tag, mode, arch)
     if as_json:
         emit_json(data, None)
     else:
@@ -76,13 +79,13 @@ def ir_build_cmd(app_file: Path, configs: str | None, jobs: int, tag: str | None
 
 
 def _deploy(image: str, mode: str, system: Path | None, config: str | None, jobs: int,
-            test: bool, as_json: bool) -> None:
+            test: bool, as_json: bool, cpu: str | None = None) -> None:
     from xaas_parsl.containers.deploy import deploy_image, run_image_tests
     from xaas_parsl.errors import ToolError
 
     with Console(stderr=True).status(f"Deploying {image} (plan, build/lower inside, lean "
                                      "image)…"):
-        data = deploy_image(image, mode, system, config, jobs)
+        data = deploy_image(image, mode, system, config, jobs, cpu)
         if test:
             data["tests"] = run_image_tests(data["image"])
     _say(data, as_json)
@@ -115,10 +118,14 @@ def source_deploy_cmd(image: str, system: Path | None, jobs: int, test: bool,
 @click.argument("image")
 @click.option("--config", default=None, help="Configuration (default: the intersection's).")
 @system_opt
+@click.option("--cpu", default=None, metavar="CPU",
+              help="Tune for this CPU (as `xaas ir deploy --cpu`: neoverse-v2, armv8.2-a, "
+                   "node, baseline).")
 @click.option("-j", "--jobs", default=2, show_default=True)
 @test_opt
 @click.option("--json", "as_json", is_flag=True)
-def ir_deploy_cmd(image: str, config: str | None, system: Path | None, jobs: int, test: bool,
-                  as_json: bool) -> None:
-    """Lower the chosen configuration inside IMAGE; write a lean runtime image."""
-    _deploy(image, "ir", system, config, jobs, test, as_json)
+def ir_deploy_cmd(image: str, config: str | None, system: Path | None, cpu: str | None,
+                  jobs: int, test: bool, as_json: bool) -> None:
+    """Lower the chosen configuration inside IMAGE; write a lean runtime image (an aarch64
+    IR image: cross-lowered, into the arm64 runtime image)."""
+    _deploy(image, "ir", system, config, jobs, test, as_json, cpu)

@@ -14,7 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from xaas_parsl.cli.output import writable_dir, writable_file
+from xaas_parsl.cli.output import emit_json, writable_dir, writable_file
 from xaas_parsl.errors import InputError
 from xaas_parsl.showcase.config import DEPLOY_MODES, ShowcaseConfig, from_dict, load_config
 
@@ -37,16 +37,28 @@ def _settings(text: str) -> ShowcaseConfig:
               help="container, native, or auto (container when a Docker engine answers).")
 @click.option("-o", "--output", "out", type=click.Path(path_type=Path), callback=writable_dir,
               default=Path("showcase-report"), show_default=True)
+@click.option("--plan", is_flag=True,
+              help="Print what would be chosen and deployed on the site's node (as site.yaml "
+                   "states it, or --system) and stop: nothing is built or submitted.")
+@click.option("--system", type=click.Path(path_type=Path), default=None,
+              help="With --plan: the node's system file instead of the site's stated node.")
+@click.option("--json", "as_json", is_flag=True, help="With --plan: the plan as JSON.")
 @click.pass_context
 def showcase_group(ctx: click.Context, site: str | None, config_file: Path | None,
-                   deploy: str | None, out: Path) -> None:
+                   deploy: str | None, out: Path, plan: bool, system: Path | None,
+                   as_json: bool) -> None:
     """Deploy the bundled example with XaaS, run it as a flare, run a SeBS-Flow benchmark and
     write one report (report.json, plots, summary.md) into OUT, as a Parsl workflow."""
     if ctx.invoked_subcommand is not None:
         return
+    cfg = load_config(config_file, site=site, deploy=deploy)
+    if plan or system or as_json:
+        if not plan:
+            raise InputError("--system and --json go with --plan", "showcase")
+        _plan(cfg, system, as_json)
+        return
     from xaas_parsl.showcase.pipeline import run_parsl
 
-    cfg = load_config(config_file, site=site, deploy=deploy)
     console = Console(stderr=True)
     start = time.perf_counter()
     with console.status(f"showcase on {cfg.site}: discover, choose, deploy, measure, flare, "
@@ -60,9 +72,21 @@ def showcase_group(ctx: click.Context, site: str | None, config_file: Path | Non
                   f"({time.perf_counter() - start:.0f} s)")
 
 
+def _plan(cfg: ShowcaseConfig, system: Path | None, as_json: bool) -> None:
+    from xaas_parsl.discovery.load import dump_system, load_node
+    from xaas_parsl.showcase.plan import plan_text, showcase_plan
+
+    node = dump_system(load_node(system), "native") if system else None
+    planned = showcase_plan(cfg, node)
+    if as_json:
+        emit_json(planned, None)
+    else:
+        click.echo(plan_text(planned))
+
+
 @showcase_group.command("step")
-@click.argument("name", type=click.Choice(["discover", "choose", "deploy", "measure", "flare",
-                                           "flow"]))
+@click.argument("name", type=click.Choice(["plan", "discover", "choose", "deploy", "measure",
+                                           "flare", "flow"]))
 @click.option("--settings", required=True, help="The showcase settings as one JSON object.")
 @click.option("--system", type=click.Path(path_type=Path), default=None)
 @click.option("--choice", type=click.Path(path_type=Path), default=None)
@@ -85,7 +109,13 @@ def step_cmd(name: str, settings: str, system: Path | None, choice: Path | None,
         return value
 
     result: dict[str, Any]
-    if name == "discover":
+    if name == "plan":
+        from xaas_parsl.fileio import write_json
+        from xaas_parsl.showcase.plan import showcase_plan
+
+        result = showcase_plan(cfg)
+        write_json(out, result)
+    elif name == "discover":
         result = steps.discover(out)
     elif name == "choose":
         result = steps.choose(need(system, "system"), cfg, out)

@@ -32,12 +32,13 @@ from xaas_parsl.containers.engine import (
 )
 from xaas_parsl.containers.images import PATH_ENV, require_base
 from xaas_parsl.containers.inside import PREFIX, SYSTEM_FILE
-from xaas_parsl.containers.ir_image import INSIDE
+from xaas_parsl.containers.ir_image import INSIDE, target_arch
 from xaas_parsl.containers.runtime.base import RunSpec
 from xaas_parsl.containers.runtime.docker import DockerRuntime
 from xaas_parsl.containers.source import APP_DIR, APP_ENV
 from xaas_parsl.errors import InputError
 from xaas_parsl.fileio import load_json
+from xaas_parsl.ir.cross import host_arch
 
 if TYPE_CHECKING:
     import docker
@@ -48,11 +49,16 @@ RUNTIME_ENV = {"PATH": f"{PREFIX}/bin:{PATH_ENV}", "LANG": "C.UTF-8", "XAAS_PREF
 
 
 def deploy_image(image: str, mode: str, system_file: Path | None = None,
-                 config: str | None = None, jobs: int = 2) -> dict[str, Any]:
+                 config: str | None = None, jobs: int = 2, cpu: str | None = None
+                 ) -> dict[str, Any]:
     """Deploy source/IR container ``image`` (``mode`` ``source`` or ``ir``) for a target.
 
-    Returns ``{image, config, reused, seconds, plan_s, build_s, ...}``; ``reused`` is true when
-    the deployed image already existed and nothing was built.
+    An IR image of another ISA family (``org.xaas.target.arch``, e.g. aarch64 from the cross
+    toolchain) cross-lowers inside and deploys into that family's runtime image (its
+    Architecture field ``arm64``); tag and ``org.xaas.arch`` carry the family. ``cpu`` tunes
+    the lowering (``xaas ir deploy --cpu``; with ``system_file`` the node is checked too).
+    Returns ``{image, config, reused, seconds, plan_s, build_s, arch, ...}``; ``reused`` is
+    true when the deployed image already existed and nothing was built.
     """
     client = connect(timeout=3600)
     start = time.perf_counter()
@@ -64,7 +70,8 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         raise InputError(f"not a{'n' if mode == 'ir' else ''} {mode} container "
                          f"(org.xaas.kind={kind or 'unset'})", image)
     system = load_json(system_file) if system_file else None
-    runtime = require_base(client, "runtime")
+    arch = target_arch(labels) if mode == "ir" else host_arch()
+    runtime = require_base(client, "runtime", arch if arch != host_arch() else None)
     runtime_id = client.images.get(runtime).id
     with container(client, img_id, ["sleep", "infinity"], environment=APP_ENV,
                    working_dir=APP_DIR) as ctr:
@@ -75,21 +82,28 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         argv += ["--system", SYSTEM_FILE] if system is not None else []
         argv += ["--config", config] if config else []
         plan = exec_json(ctr, argv, f"planning the deployment of {image}", image)
-        digest = L.content_hash({"from": img_id, "mode": mode, "config": plan["config"],
-                                 "cmake_args": plan["cmake_args"], "runtime": runtime_id,
-                                 "v": HASH_VERSION})
-        ref = L.deployed_ref(labels[L.APP], labels[L.APP_VERSION], plan["config"], digest)
+        flags, tuned = _tuning(arch, system, system_file, cpu) if mode == "ir" else ((), None)
+        parts = {"from": img_id, "mode": mode, "config": plan["config"],
+                 "cmake_args": plan["cmake_args"], "runtime": runtime_id, "v": HASH_VERSION}
+        if flags:  # untuned deployments keep the tags they had before tuning existed
+            parts["tuning"] = list(flags)
+        digest = L.content_hash(parts)
+        ref = L.deployed_ref(labels[L.APP], labels[L.APP_VERSION], plan["config"], digest,
+                             arch)
         planned = time.perf_counter()
         result = {"image": ref, "from": image, "mode": mode, "config": plan["config"],
                   "cmake_args": plan["cmake_args"], "content_hash": digest,
-                  "plan_s": round(planned - start, 2)}
+                  "arch": arch, "plan_s": round(planned - start, 2)}
         reused = has_image(client, ref)
         built: dict[str, Any] = {}
         install = b""
         if not reused:
-            built, install = _build_inside(ctr, mode, plan, jobs, labels[L.APP])
+            node = ["--system", SYSTEM_FILE] if system is not None else []
+            node += ["--tuning", json.dumps(list(flags))]
+            built, install = _build_inside(ctr, mode, plan, jobs, labels[L.APP],
+                                           node + (["--tuned-for", tuned] if tuned else []))
     if reused:  # the seconds include removing the container (vfs: a full copy to delete)
-        return {**result, "reused": True, "build_s": 0.0, "lowered": None,
+        return {**result, "reused": True, "build_s": 0.0, "lowered": None, "cpu_flags": None,
                 "seconds": round(time.perf_counter() - start, 2)}
     build_s = time.perf_counter() - planned
     new_labels = L.deployed_labels(
@@ -98,19 +112,35 @@ def deploy_image(image: str, mode: str, system_file: Path | None = None,
         toolchain=labels.get(L.TOOLCHAIN, "unknown"), target=L.target_summary(plan["system"]),
         from_image=img_id, digest=digest, xaas_version=xaas_parsl.__version__)
     new_labels[L.TESTS] = labels.get(L.TESTS, "[]")
+    new_labels[L.ARCH] = arch
     lean = write_runtime_image(client, runtime, install, ref, new_labels)
     return {**result, "reused": False, "id": lean, "build_s": round(build_s, 2),
-            "lowered": built.get("lowered"), "seconds": round(time.perf_counter() - start, 2)}
+            "lowered": built.get("lowered"), "cpu_flags": built.get("cpu_flags", []),
+            "seconds": round(time.perf_counter() - start, 2)}
 
 
-def _build_inside(ctr: Container, mode: str, plan: dict[str, Any], jobs: int, app: str
-                  ) -> tuple[dict[str, Any], bytes]:
-    """Build/lower the planned configuration in ``ctr``; its result and the install tree."""
+def _tuning(arch: str, system: dict[str, Any] | None, where: Path | None, cpu: str | None
+            ) -> tuple[tuple[str, ...], str | None]:
+    """(lowering flags, CPU) for ``cpu`` (None: the baseline; ``node``: the system's CPU),
+    computed here with archspec, which the toolchain image does not carry."""
+    if cpu is None:
+        return (), None
+    from xaas_parsl.discovery.load import system_from_data
+    from xaas_parsl.ir.node import node_tuning
+
+    info = system_from_data(system, where or "--system") if system is not None else None
+    return node_tuning({"arch": arch}, info, cpu)
+
+
+def _build_inside(ctr: Container, mode: str, plan: dict[str, Any], jobs: int, app: str,
+                  tuning: list[str]) -> tuple[dict[str, Any], bytes]:
+    """Build/lower the planned configuration in ``ctr``; its result and the install tree.
+    ``tuning``: ``ir-deploy``'s ``--system``/``--cpu`` arguments."""
     if mode == "source":
         step = [*INSIDE, "source-build", "--args", json.dumps(plan["cmake_args"]),
                 "-j", str(jobs)]
     else:
-        step = [*INSIDE, "ir-deploy", "--config", plan["config"], "-j", str(jobs)]
+        step = [*INSIDE, "ir-deploy", "--config", plan["config"], "-j", str(jobs), *tuning]
     built = exec_json(ctr, step, f"building {plan['config']} of {app}", app)
     return built, read_archive(ctr, str(PREFIX.parent))
 

@@ -13,10 +13,15 @@ one cache per image because both debootstraps run concurrently.
 runs the packages' maintainer scripts under qemu-aarch64 (``scripts/binfmt-qemu.sh`` registers
 it with binfmt_misc), and the image is created with the builder's ``--platform linux/arm64``,
 because ``docker import --platform`` of Docker 20.10 leaves the Architecture field ``amd64``.
-The compiler stays on the host (clang cross-compiles: see docs/alps-aarch64.md), so only the
-runtime image exists per foreign family. Key, tag (``xaas/runtime:bookworm-aarch64-<key>``)
-and the ``org.xaas.arch`` label carry the architecture; x86-64 keys and tags are those images
-had before architectures existed, so no existing image is rebuilt.
+The compiler of a foreign family is a *cross* toolchain image: this host's family (clang
+runs natively, fast) plus Debian's arm64 cross packages (the sysroot ``/usr/aarch64-linux-gnu``,
+binutils, libgcc) and the arm64 LLVM OpenMP runtime taken from the arm64 runtime image's own
+root file system, so IR containers link against exactly the ``libomp`` they run with. Emulating
+a whole arm64 toolchain under qemu would make every compile ~10x slower for the same IR.
+Key, tag (``xaas/runtime:bookworm-aarch64-<key>``, ``xaas/toolchain:bookworm-cross-aarch64-
+<key>``) and the ``org.xaas.arch`` / ``org.xaas.target.arch`` labels carry the architecture;
+x86-64 keys and tags are those images had before architectures existed, so no existing image
+is rebuilt.
 """
 
 from __future__ import annotations
@@ -51,6 +56,12 @@ TOOLCHAIN_PACKAGES = (
     "python3", "python3-yaml", "python3-jsonschema", "python3-rich", "python3-packaging",
 )
 RUNTIME_PACKAGES = ("libomp5-19",)
+#: Debian's cross packages a toolchain image needs to build and link for another family.
+CROSS_PACKAGES = {"aarch64": ("libc6-dev-arm64-cross", "libstdc++-12-dev-arm64-cross",
+                              "libgcc-12-dev-arm64-cross", "binutils-aarch64-linux-gnu")}
+#: The LLVM OpenMP runtime in a Debian root file system (libomp5-19), and where a cross
+#: toolchain puts the target's copy (what ``scripts/arm64-openmp.sh`` does on the host).
+LIBOMP = "usr/lib/llvm-19/lib/libomp.so.5"
 TOOLCHAIN_NAME = "clang-19 19.1.7 (Debian bookworm)"
 # Trimmed from the root file system before it is tarred: documentation and translations only.
 TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale",
@@ -69,7 +80,8 @@ class BaseImage:
     packages: tuple[str, ...]
     mirror: str
     suite: str = SUITE
-    arch: str = "x86_64"  # ISA family (normalised name)
+    arch: str = "x86_64"  # ISA family of the image's programs (normalised name)
+    target: str | None = None  # a cross toolchain's target family (None: its own)
 
     @property
     def key(self) -> str:
@@ -78,13 +90,18 @@ class BaseImage:
                                  "packages": sorted(self.packages), "v": KEY_VERSION}
         if self.arch != "x86_64":  # x86-64 keys predate the field: existing images stay valid
             parts["arch"] = self.arch
+        if self.target:
+            parts["target"] = self.target
         return L.content_hash(parts)[:12]
 
     @property
     def ref(self) -> str:
         """The image tag: ``xaas/<kind>:<suite>-<key>`` (x86-64), else
-        ``xaas/<kind>:<suite>-<arch>-<key>``."""
+        ``xaas/<kind>:<suite>-<arch>-<key>``; a cross toolchain
+        ``xaas/toolchain:<suite>-cross-<target>-<key>``."""
         arch = "" if self.arch == "x86_64" else f"{self.arch}-"
+        if self.target:
+            arch = f"{arch}cross-{self.target}-"
         return f"xaas/{self.kind}:{self.suite}-{arch}{self.key}"
 
     @property
@@ -137,7 +154,8 @@ def mirror_from_text(text: str, deb822: bool) -> str | None:
 
 def base_images(mirror: str | None = None, arch: str | None = None) -> dict[str, BaseImage]:
     """The toolchain and runtime base images for ``mirror`` (default: this machine's) and ISA
-    family ``arch`` (default: this machine's; another family has only a runtime image)."""
+    family ``arch`` (default: this machine's; for another family the toolchain is this
+    host's, cross-compiling for it)."""
     mirror = mirror or debian_mirror()
     host = normalise_arch(platform.machine())
     family = normalise_arch(arch) if arch else host
@@ -146,7 +164,11 @@ def base_images(mirror: str | None = None, arch: str | None = None) -> dict[str,
                          "arm64 = aarch64)")
     runtime = BaseImage("runtime", RUNTIME_PACKAGES, mirror, arch=family)
     if family != host:
-        return {"runtime": runtime}
+        if family not in CROSS_PACKAGES:
+            raise InputError(f"no cross toolchain for {family} on a {host} host")
+        return {"toolchain": BaseImage("toolchain", TOOLCHAIN_PACKAGES + CROSS_PACKAGES[family],
+                                       mirror, arch=host, target=family),
+                "runtime": runtime}
     return {"toolchain": BaseImage("toolchain", TOOLCHAIN_PACKAGES, mirror, arch=family),
             "runtime": runtime}
 
@@ -225,6 +247,8 @@ def make_tarball(image: BaseImage) -> tuple[Path, float]:
             if target.is_dir():
                 shutil.rmtree(target)
                 target.mkdir()
+        if image.target:
+            add_target_libomp(image, root)
         partial = out.with_suffix(".tar.part")
         subprocess.run(["tar", "-C", str(root), "--numeric-owner", "-cf", str(partial), "."],
                        check=True)
@@ -232,11 +256,36 @@ def make_tarball(image: BaseImage) -> tuple[Path, float]:
     return out, time.perf_counter() - start
 
 
+def add_target_libomp(image: BaseImage, root: Path) -> None:
+    """Put the target family's ``libomp.so.5`` into a cross toolchain's sysroot, taken from
+    that family's runtime image root file system (its tarball must exist: ``bootstrap`` makes
+    the runtime first). clang's ``-fopenmp`` links ``-lomp``; Debian has no cross package."""
+    import tarfile
+
+    assert image.target is not None
+    runtime = BaseImage("runtime", RUNTIME_PACKAGES, image.mirror, image.suite,
+                        arch=image.target)
+    source = tarball(runtime)
+    if not source.is_file():
+        raise ToolError(f"the {image.target} runtime root file system is not cached: run "
+                        f"`xaas images bootstrap --arch {image.target}`", source)
+    lib = root / "usr" / f"{image.target}-linux-gnu" / "lib"
+    with tarfile.open(source) as tar:
+        member = tar.getmember(f"./{LIBOMP}")
+        handle = tar.extractfile(member) if member.isfile() else None
+        if handle is None:
+            raise ToolError(f"{LIBOMP} is not a file in {source.name}", source)
+        (lib / "libomp.so.5").write_bytes(handle.read())
+    (lib / "libomp.so").symlink_to("libomp.so.5")
+
+
 def import_tarball(client: docker.DockerClient, image: BaseImage, path: Path) -> None:
     """Import a rootfs tarball as ``image.ref`` with its labels and ``PATH``."""
     repo, _, tag = image.ref.rpartition(":")
     changes = [f"ENV PATH={PATH_ENV}", "ENV LANG=C.UTF-8", 'CMD ["/bin/sh"]',
                f"LABEL {L.KIND}={image.kind} {L.BASE_KEY}={image.key} {L.ARCH}={image.arch}"]
+    if image.target:
+        changes.append(f"LABEL {L.TARGET_ARCH}={image.target}")
     if image.kind == "toolchain":
         changes.append(f'LABEL {L.TOOLCHAIN}="{TOOLCHAIN_NAME}"')
     if image.arch == normalise_arch(platform.machine()):
@@ -279,9 +328,12 @@ def bootstrap(mirror: str | None = None, force: bool = False,
     to_make = [i for i in missing if force or not tarball(i).is_file()]
     # Both debootstraps at once: much of their time is waiting (downloads, dpkg's fsyncs),
     # so on 2 cores the pair takes little longer than the toolchain alone.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        made = dict(zip((i.kind for i in to_make), pool.map(make_tarball, to_make),
-                        strict=True))
+    # A cross toolchain takes libomp from its target's runtime root file system: after it.
+    made: dict[str, tuple[Path, float]] = {}
+    for batch in ([i for i in to_make if not i.target], [i for i in to_make if i.target]):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            made.update(zip((i.kind for i in batch), pool.map(make_tarball, batch),
+                            strict=True))
     done = []
     for image in images:
         action, deboot = "present", 0.0
@@ -297,9 +349,12 @@ def bootstrap(mirror: str | None = None, force: bool = False,
     return done
 
 
-def require_base(client: docker.DockerClient, kind: str) -> str:
-    """The ref of base image ``kind``, or a ``ToolError`` saying to bootstrap it."""
-    ref = base_images()[kind].ref
+def require_base(client: docker.DockerClient, kind: str, arch: str | None = None) -> str:
+    """The ref of base image ``kind`` for family ``arch`` (default: this host's), or a
+    ``ToolError`` saying to bootstrap it."""
+    ref = base_images(arch=arch)[kind].ref
     if not has_image(client, ref):
-        raise ToolError(f"base image {ref} is not in the engine: run `xaas images bootstrap`")
+        flag = f" --arch {normalise_arch(arch)}" if arch else ""
+        raise ToolError(f"base image {ref} is not in the engine: run "
+                        f"`xaas images bootstrap{flag}`")
     return ref

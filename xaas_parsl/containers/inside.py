@@ -45,10 +45,25 @@ def plan(mode: str, system_file: str | None, config: str | None) -> dict[str, An
     from xaas_parsl import steps
     from xaas_parsl.descriptor import load_app
     from xaas_parsl.fileio import load_json
+    from xaas_parsl.ir.cross import host_arch
 
     app = load_app(APP_FILE)
-    system = _system(system_file)
-    chosen = steps.intersect(app.spec().raw, system)
+    bundle_arch = load_json(BUNDLE / "bundle.json").get("arch") if mode == "ir" else None
+    if bundle_arch and bundle_arch != host_arch() and system_file is None:
+        # cross-lowering in a cross toolchain: this container is not the node; nothing to
+        # discover, nothing to intersect (as ``xaas ir deploy`` without --target)
+        if config is None:
+            raise InputError(f"this IR container holds {bundle_arch} IR and runs on "
+                             f"{host_arch()}: name a --config or the node's --system", APP_FILE)
+        chosen = {"choice": {}, "system": {"architecture": bundle_arch}}
+    else:
+        system = _system(system_file)
+        if bundle_arch and system_file:  # a node of another family: one error, up front
+            from xaas_parsl.discovery.load import system_from_data
+            from xaas_parsl.ir.node import check_node
+
+            check_node({"arch": bundle_arch}, system_from_data(system, "--system"), "--system")
+        chosen = steps.intersect(app.spec().raw, system)
     choice = chosen["choice"]
     if mode == "source":
         args = [*app.cmake_args, *choice["cmake_args"]]
@@ -87,20 +102,27 @@ def source_build(cmake_args: list[str], jobs: int) -> dict[str, Any]:
     return {"prefix": str(PREFIX), "seconds": round(result.seconds, 3)}
 
 
-def ir_build(configs: list[str] | None, jobs: int, mode: str = "split") -> dict[str, Any]:
+def ir_build(configs: list[str] | None, jobs: int, mode: str = "split",
+             arch: str | None = None) -> dict[str, Any]:
     """Build the IR bundle of the app at ``/xaas/bundle`` (all or the named configurations;
-    ``mode`` as ``xaas ir build --mode``)."""
+    ``mode`` and ``arch`` as ``xaas ir build --mode/--arch``)."""
     from xaas_parsl.descriptor import load_app
     from xaas_parsl.ir.build import build_bundle
 
-    return build_bundle(load_app(APP_FILE), BUNDLE, configs, jobs=jobs, quiet=True, mode=mode)
+    return build_bundle(load_app(APP_FILE), BUNDLE, configs, jobs=jobs, quiet=True, mode=mode,
+                        arch=arch)
 
 
-def ir_deploy(config: str, jobs: int) -> dict[str, Any]:
-    """Lower and link ``config`` from the bundle and install it into ``/opt/xaas/app``."""
+def ir_deploy(config: str, jobs: int, system_file: str | None = None,
+              tuning: list[str] | None = None, tuned_for: str | None = None
+              ) -> dict[str, Any]:
+    """Lower and link ``config`` from the bundle and install it into ``/opt/xaas/app``; with
+    the node's system file it is checked against the bundle's family. ``tuning``: the flags
+    the host computed for the node's CPU ``tuned_for`` (``ir.node.node_tuning``)."""
     from xaas_parsl.ir.deploy import deploy
 
-    return deploy(BUNDLE, config, install_dir=PREFIX, jobs=jobs, quiet=True)
+    return deploy(BUNDLE, config, Path(system_file) if system_file else None,
+                  install_dir=PREFIX, jobs=jobs, quiet=True, tuning=(tuning or [], tuned_for))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,8 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     i = sub.add_parser("ir-build")
     i.add_argument("--configs", default=None)
     i.add_argument("--ir-mode", choices=["split", "full"], default="split")
+    i.add_argument("--arch", default=None)
     d = sub.add_parser("ir-deploy")
     d.add_argument("--config", required=True)
+    d.add_argument("--system", default=None)
+    d.add_argument("--tuning", default="[]", help="JSON list of -m flags")
+    d.add_argument("--tuned-for", default=None)
     for s in (b, i, d):
         s.add_argument("-j", "--jobs", type=int, default=2)
     ns = parser.parse_args(argv)
@@ -128,9 +154,10 @@ def main(argv: list[str] | None = None) -> int:
             out = source_build(json.loads(ns.args), ns.jobs)
         elif ns.cmd == "ir-build":
             names = [c for c in ns.configs.split(",") if c] if ns.configs else None
-            out = ir_build(names, ns.jobs, ns.ir_mode)
+            out = ir_build(names, ns.jobs, ns.ir_mode, ns.arch)
         else:
-            out = ir_deploy(ns.config, ns.jobs)
+            out = ir_deploy(ns.config, ns.jobs, ns.system, json.loads(ns.tuning),
+                            ns.tuned_for)
     except XaasError as exc:  # the host re-raises the same class (see engine.exec_json)
         print(f"xaas: error: {exc.one_line()}", file=sys.stderr)
         print(json.dumps({"error": {"type": type(exc).__name__, "problem": exc.problem}}))

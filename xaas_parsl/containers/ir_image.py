@@ -30,6 +30,7 @@ from xaas_parsl.containers.source import (
 )
 from xaas_parsl.descriptor.app import AppDescriptor
 from xaas_parsl.errors import ToolError
+from xaas_parsl.ir.cross import family, is_cross
 
 if TYPE_CHECKING:
     import docker
@@ -38,18 +39,28 @@ INSIDE = ["python3", "-m", "xaas_parsl.containers.inside"]
 
 
 def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: int = 2,
-                   ref: str | None = None, mode: str = "split") -> dict[str, Any]:
+                   ref: str | None = None, mode: str = "split", arch: str | None = None
+                   ) -> dict[str, Any]:
     """Build the IR bundle of ``app`` inside a toolchain container and commit it (``mode``:
-    the bundle's optimisation split, see ``xaas_parsl.ir.pipeline``)."""
+    the bundle's optimisation split, see ``xaas_parsl.ir.pipeline``). ``arch``: the bundle's
+    ISA family (default: this host's); another family's is built in the cross toolchain image
+    (``xaas images bootstrap --arch aarch64``), tagged ``<app>-ir:<version>-<arch>`` and
+    labelled ``org.xaas.target.arch``."""
     client = connect(timeout=3600)
     start = time.perf_counter()
-    base = toolchain_base(client, app, configs)
-    ref = ref or L.ir_ref(app.name, app.version)
+    fam = family(arch)
+    base = toolchain_base(client, app, configs, fam.arch if is_cross(fam) else None)
+    ref = ref or L.ir_ref(app.name, app.version, fam.arch)
     argv = [*INSIDE, "ir-build", "-j", str(jobs), "--ir-mode", mode]
     if configs:
         argv += ["--configs", ",".join(configs)]
+    extra = []
+    if is_cross(fam):
+        argv += ["--arch", fam.arch]
+        extra = [f"arch={fam.arch}"]
     payload = app_payload(app)
-    digest = payload_hash(client, base, payload, "ir", f"mode={mode}", *(configs or ["all"]))
+    digest = payload_hash(client, base, payload, "ir", f"mode={mode}", *extra,
+                          *(configs or ["all"]))
     found = cached(client, ref, digest)
     reused = found is not None
     if found is None:
@@ -67,19 +78,23 @@ def build_ir_image(app: AppDescriptor, configs: list[str] | None = None, jobs: i
                                            if k in summary},
                                           separators=(",", ":"))
             labels[L.CONTENT_HASH] = digest
+            labels[L.TARGET_ARCH] = fam.arch
             found = str(commit(ctr, ref, labels, APP_ENV, ["/bin/sh"], APP_DIR).id)
     labels = L.labels_of(client.images.get(found).attrs)
     bundle = json.loads(labels[L.BUNDLE])
     return {"image": ref, "id": found, "app": app.name, "version": app.version,
-            "configs": json.loads(labels[L.CONFIGS]), **bundle,
+            "configs": json.loads(labels[L.CONFIGS]), **bundle, "arch": target_arch(labels),
             "reused": reused,
             "seconds": round(time.perf_counter() - start, 1)}
 
 
 def toolchain_base(client: docker.DockerClient, app: AppDescriptor,
-                   configs: list[str] | None) -> str:
-    """The image to build ``configs`` of ``app`` in: the CUDA toolchain image when one of them
-    needs it (only named configurations can: GPU ones are opt-in), else the base toolchain."""
+                   configs: list[str] | None, cross: str | None = None) -> str:
+    """The image to build ``configs`` of ``app`` in: the cross toolchain image for another ISA
+    family ``cross``; else the CUDA toolchain image when one of them needs it (only named
+    configurations can: GPU ones are opt-in), else the base toolchain."""
+    if cross is not None:
+        return require_base(client, "toolchain", cross)
     if configs:
         from xaas_parsl.ir.bundle import select_configs
 
@@ -99,8 +114,13 @@ def _last_json(output: str) -> dict[str, Any]:
     raise ToolError("the IR bundle build printed no summary")
 
 
-def ir_image_holding(app: AppDescriptor, needed: list[str], jobs: int = 2
-                     ) -> dict[str, Any]:
+def target_arch(labels: dict[str, str]) -> str:
+    """The ISA family of the IR an image holds (images from before the label: x86-64)."""
+    return labels.get(L.TARGET_ARCH) or "x86_64"
+
+
+def ir_image_holding(app: AppDescriptor, needed: list[str], jobs: int = 2,
+                     arch: str | None = None) -> dict[str, Any]:
     """An IR image of ``app`` that holds every configuration in ``needed``.
 
     Why not always :func:`build_ir_image`: its cache key includes the configuration list, so
@@ -114,7 +134,8 @@ def ir_image_holding(app: AppDescriptor, needed: list[str], jobs: int = 2
 
     client = connect(timeout=3600)
     start = time.perf_counter()
-    default = L.ir_ref(app.name, app.version)
+    fam = family(arch)
+    default = L.ir_ref(app.name, app.version, fam.arch)
     variant = f"{default}-extra"
     try:
         for ref in (default, variant):
@@ -122,12 +143,12 @@ def ir_image_holding(app: AppDescriptor, needed: list[str], jobs: int = 2
                 image = get_image(client, ref)
                 labels = L.labels_of(image.attrs)
                 held = json.loads(labels.get(L.CONFIGS, "[]"))
-                if set(needed) <= set(held):
+                if set(needed) <= set(held) and target_arch(labels) == fam.arch:
                     return {"image": ref, "id": str(image.id), "app": app.name,
-                            "version": app.version, "configs": held,
+                            "version": app.version, "configs": held, "arch": fam.arch,
                             **json.loads(labels.get(L.BUNDLE, "{}")), "reused": True,
                             "seconds": round(time.perf_counter() - start, 1)}
         target = variant if has_image(client, default) else default
     finally:
         client.close()
-    return build_ir_image(app, sorted(set(needed)), jobs, ref=target)
+    return build_ir_image(app, sorted(set(needed)), jobs, ref=target, arch=fam.arch)

@@ -36,6 +36,7 @@ TESTS = PREFIX + "tests"                  # JSON list: the app's tests {name, co
 BUNDLE = PREFIX + "ir.bundle"             # JSON: compile jobs, unique IRs, reduction
 XAAS_VERSION = PREFIX + "xaas.version"    # xaas-parsl version that wrote the image
 ARCH = PREFIX + "arch"                    # ISA family of the image's programs (aarch64, x86_64)
+TARGET_ARCH = PREFIX + "target.arch"      # family a cross toolchain image compiles for
 # on throw-away build containers only (a commit replaces the labels): host:pid of the xaas
 # process that made it, so a test or an operator finds what an interrupted run left
 OWNER = PREFIX + "owner"
@@ -61,11 +62,19 @@ def tag_part(text: str) -> str:
     return _TAG_BAD.sub("-", text)
 
 
-def deployed_ref(app: str, version: str, config: str, digest: str) -> str:
-    """``<app>:<version>-<config>-<short hash>``; Docker tags are at most 128 characters."""
-    tag = f"{tag_part(version)}-{tag_part(config)}-{digest[:12]}"
+def arch_part(arch: str | None) -> str:
+    """The tag infix of an ISA family: empty for x86-64 (tags from before architectures
+    stay valid), ``aarch64-`` for aarch64."""
+    return "" if arch in (None, "", "x86_64") else f"{tag_part(str(arch))}-"
+
+
+def deployed_ref(app: str, version: str, config: str, digest: str,
+                 arch: str | None = None) -> str:
+    """``<app>:<version>-[<arch>-]<config>-<short hash>``; Docker tags are at most 128
+    characters."""
+    tag = f"{tag_part(version)}-{arch_part(arch)}{tag_part(config)}-{digest[:12]}"
     if len(tag) > 128:
-        tag = f"{tag_part(version)[:40]}-{tag_part(config)[:70]}-{digest[:12]}"
+        tag = f"{tag_part(version)[:40]}-{arch_part(arch)}{tag_part(config)[:60]}-{digest[:12]}"
     return f"{repo_name(app)}:{tag}"
 
 
@@ -74,9 +83,11 @@ def source_ref(app: str, version: str) -> str:
     return f"{repo_name(app)}-source:{tag_part(version)}"
 
 
-def ir_ref(app: str, version: str) -> str:
-    """Tag of an IR container: ``<app>-ir:<version>``."""
-    return f"{repo_name(app)}-ir:{tag_part(version)}"
+def ir_ref(app: str, version: str, arch: str | None = None) -> str:
+    """Tag of an IR container: ``<app>-ir:<version>`` (x86-64), ``<app>-ir:<version>-aarch64``
+    for another ISA family's bundle."""
+    suffix = f"-{tag_part(arch)}" if arch not in (None, "", "x86_64") else ""
+    return f"{repo_name(app)}-ir:{tag_part(version)}{suffix}"
 
 
 def target_summary(system: dict[str, Any]) -> dict[str, Any]:

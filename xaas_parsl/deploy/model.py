@@ -77,6 +77,10 @@ class DeployRequest:
     ``export`` (``edf``, ``sarus``, ``apptainer``, ``enroot``) and ``site`` shape the
     EXPORT stage. ``copy_out``: a container deployment's install tree is copied to
     ``workdir`` so that host-side consumers (reports, kernel timings) find a prefix.
+    ``arch``: the ISA family of the IR bundle / IR container (default: this host's; what
+    ``deploy.plan`` names for the node). ``cpu``: lower for this CPU (``ir.node``: an archspec
+    name, ``node`` or ``baseline``), with ``system`` as the node it is checked against; None
+    lowers for the family's baseline and checks nothing, as before plans existed.
     """
 
     app: str
@@ -95,6 +99,8 @@ class DeployRequest:
     export: str | None = None
     site: str | None = None
     copy_out: bool = True
+    arch: str | None = None
+    cpu: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "mode", mode_of(self.mode))

@@ -32,6 +32,7 @@ from xaas_parsl import steps
 from xaas_parsl.deploy.model import DeployRequest, DeployResult, Mode, Stage, mode_of
 from xaas_parsl.descriptor.app import AppDescriptor, load_app
 from xaas_parsl.errors import InputError
+from xaas_parsl.fileio import write_json
 
 #: Export target of each site container runtime (``site.yaml``'s ``container_runtime``).
 SITE_EXPORT = {"cscs-container-engine": "edf", "sarus": "sarus", "apptainer": "apptainer"}
@@ -128,11 +129,11 @@ def _build(request: DeployRequest, app: AppDescriptor, configuration: str | None
         # ``configs`` empty: the whole matrix, so later deployments of another
         # configuration only lower and link.
         names = _wanted(request, configuration) if request.configs else None
-        return steps.build_ir_bundle(str(app.path), str(workdir), names)
+        return steps.build_ir_bundle(str(app.path), str(workdir), names, request.arch)
     from xaas_parsl.containers.images import bootstrap
 
     start = time.perf_counter()
-    bases = bootstrap()
+    bases = bootstrap(arch=request.arch)
     based = time.perf_counter()
     if request.image_kind == "ir":
         from xaas_parsl.containers.ir_image import ir_image_holding
@@ -140,7 +141,8 @@ def _build(request: DeployRequest, app: AppDescriptor, configuration: str | None
         # The chosen and the portable configuration, not the whole matrix: the image stays
         # quick to build, and deployment still chooses among configurations inside it.
         image = ir_image_holding(app, _wanted(request, configuration) if request.configs
-                                 else sorted({c for c in (configuration, "None") if c}))
+                                 else sorted({c for c in (configuration, "None") if c}),
+                                 arch=request.arch)
     else:
         from xaas_parsl.containers.source import build_source_image
 
@@ -162,12 +164,17 @@ def _deploy(request: DeployRequest, app: AppDescriptor, result: DeployResult,
             raise InputError("stage deploy needs an intersection or a configuration")
         from xaas_parsl.ir.deploy import deploy
 
-        deployed = deploy(Path(artifact["bundle"]), configuration, quiet=True)
+        node = None
+        if request.cpu is not None and result.system is not None:  # checked, tuned for it
+            node = write_json(workdir / f"{app.name}-system.json", result.system)
+        deployed = deploy(Path(artifact["bundle"]), configuration, node, quiet=True,
+                          cpu=request.cpu)
         return {"app": app.name, "configuration": configuration, "cmake_args": [],
                 "prefix": str(deployed["install_dir"]), "mode": Mode.IR.value,
                 "bundle": {k: artifact[k] for k in ("bundle", "compile_jobs", "unique_irs",
                                                      "reduction")},
-                "lowered": deployed["lowered"]}
+                "lowered": deployed["lowered"], "arch": deployed["arch"],
+                "cpu": deployed["cpu"], "cpu_flags": deployed["cpu_flags"]}
     return _deploy_image(request, app, artifact, configuration, result.system, workdir)
 
 
@@ -181,7 +188,6 @@ def _deploy_image(request: DeployRequest, app: AppDescriptor, artifact: dict[str
     from xaas_parsl.containers.deploy import deploy_image
     from xaas_parsl.containers.engine import copy_out
     from xaas_parsl.containers.inside import PREFIX
-    from xaas_parsl.fileio import write_json
 
     system_file = None
     if system is not None:
@@ -189,7 +195,8 @@ def _deploy_image(request: DeployRequest, app: AppDescriptor, artifact: dict[str
         write_json(system_file, system)
     kind = artifact["kind"]
     deployed = deploy_image(artifact["image"], kind, system_file,
-                            configuration if kind == "ir" and configuration else None)
+                            configuration if kind == "ir" and configuration else None,
+                            cpu=request.cpu if kind == "ir" else None)
     image = str(deployed["image"])
     prefix = None
     if request.copy_out:
@@ -199,7 +206,7 @@ def _deploy_image(request: DeployRequest, app: AppDescriptor, artifact: dict[str
               "cmake_args": deployed["cmake_args"], "prefix": prefix,
               "mode": Mode.CONTAINER.value, "image_kind": kind, "runtime": "docker",
               "image": image, "from_image": artifact["image"], "reused": deployed["reused"],
-              "content_hash": deployed["content_hash"],
+              "content_hash": deployed["content_hash"], "arch": deployed["arch"],
               "timings": {"bootstrap_s": artifact.get("bootstrap_s", 0.0),
                           "image_s": artifact.get("image_s", 0.0),
                           "deploy_s": deployed["seconds"]},

@@ -89,8 +89,8 @@ def choose_config(bundle: Path, target: Path | None, system: SystemInfo | None =
 
 def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
            install_dir: Path | None = None, jobs: int = 2, quiet: bool = False,
-           cpu: str | None = None, mode: str | None = None, count_passes: bool = False
-           ) -> dict[str, Any]:
+           cpu: str | None = None, mode: str | None = None, count_passes: bool = False,
+           tuning: tuple[list[str], str | None] | None = None) -> dict[str, Any]:
     """Deploy one configuration of ``bundle``; returns ``{config, install_dir, lowered, ...,
     phases}`` (CPU and wall seconds per phase).
 
@@ -100,7 +100,10 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     the bundle is not this machine's family). ``cpu`` (archspec name: ``neoverse-v2``,
     ``armv8.2-a``) sets the tuning explicitly. ``mode`` defaults to the bundle's; ``full``
     works on every bundle, ``split`` needs one built in ``split`` mode. ``count_passes``
-    also counts the LLVM pass runs of the lowering (a deterministic measure of its work)."""
+    also counts the LLVM pass runs of the lowering (a deterministic measure of its work).
+    ``tuning``: (flags, CPU) computed by the caller with ``ir.node.node_tuning`` instead of
+    here (a container's host: archspec is not in the toolchain image); flags of the
+    recorded tuning form only."""
     bundle = bundle.resolve()
     if not (bundle / "bundle.json").is_file():
         raise InputError("not an IR bundle (no bundle.json)", bundle)
@@ -121,7 +124,12 @@ def deploy(bundle: Path, config: str | None = None, target: Path | None = None,
     if target is not None:
         system = load_node(target)
         check_node(meta, system, target)
-    node, tuned_for = node_tuning(meta, system, cpu)
+    if tuning is None:
+        node, tuned_for = node_tuning(meta, system, cpu)
+    else:
+        node, tuned_for = tuple(tuning[0]), tuning[1]
+        if not all(isinstance(f, str) and _TUNING.fullmatch(f) for f in node):
+            raise InputError(f"tuning {list(node)!r} is not a list of -m flags")
     name = config_name(config or choose_config(bundle, target, system), bundle)
     if name not in known:
         raise InputError(f"unknown configuration {name!r} (bundle has: "

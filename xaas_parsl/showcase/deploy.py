@@ -22,37 +22,41 @@ from xaas_parsl.deploy import DeployRequest, Mode, Stage, pipeline
 from xaas_parsl.descriptor.app import AppDescriptor
 
 
-def bases_missing() -> list[str]:
-    """Base images (toolchain, runtime) the engine lacks: ``xaas images bootstrap`` makes them
-    (debootstrap, ~4 minutes the first time here, cached after)."""
+def bases_missing(arch: str | None = None) -> list[str]:
+    """Base images (toolchain, runtime) of ISA family ``arch`` the engine lacks: ``xaas
+    images bootstrap`` makes them (debootstrap, ~4 minutes the first time here, cached after).
+    """
     from xaas_parsl.containers.engine import connect, has_image
     from xaas_parsl.containers.images import base_images
 
     client = connect(timeout=60)
-    return [img.ref for img in base_images().values() if not has_image(client, img.ref)]
+    return [img.ref for img in base_images(arch=arch).values()
+            if not has_image(client, img.ref)]
 
 
-def bootstrap() -> list[dict[str, Any]]:
+def bootstrap(arch: str | None = None) -> list[dict[str, Any]]:
     """Make the base images (``containers.images.bootstrap``)."""
     from xaas_parsl.containers.images import bootstrap as make
 
-    return make()
+    return make(arch=arch)
 
 
-def _deploy_each(app: AppDescriptor, mode: Mode, configs: dict[str, str], workdir: Path,
-                 system: dict[str, Any] | None = None
+def _deploy_each(app: AppDescriptor, mode: Mode, plan: dict[str, Any], workdir: Path,
+                 system: dict[str, Any]
                  ) -> tuple[dict[str, Any], dict[str, dict[str, Any]], dict[str, Any]]:
-    """Build the artifact holding every configuration once, deploy each, test the chosen one;
-    (artifact, deployment per role, tests)."""
-    names = tuple(sorted(set(configs.values())))
+    """Build the artifact holding every configuration of ``plan`` once (its ISA family),
+    deploy each role as planned (the chosen one tuned for the node, checked against
+    ``system``), test the chosen one; (artifact, deployment per role, tests)."""
+    names = tuple(plan["bundle"]["configs"])
     artifact: dict[str, Any] | None = None
     deployed: dict[str, dict[str, Any]] = {}
     tests: dict[str, Any] = {}
-    for role, name in configs.items():
+    for role, entry in plan["roles"].items():
         stages = (Stage.DEPLOY, Stage.TEST) if role == "chosen" else (Stage.DEPLOY,)
         done = pipeline.drive(DeployRequest(
-            app=str(app.path), workdir=str(workdir), mode=mode, configuration=name,
-            configs=names, system=system, artifact=artifact,
+            app=str(app.path), workdir=str(workdir), mode=mode,
+            configuration=entry["configuration"], configs=names, system=system,
+            artifact=artifact, arch=plan["arch"], cpu=entry["cpu"] or "baseline",
             stages=stages if artifact is not None else (Stage.BUILD, *stages)))
         artifact = done.record("artifact")
         deployed[role] = done.record("deployment")
@@ -62,19 +66,21 @@ def _deploy_each(app: AppDescriptor, mode: Mode, configs: dict[str, str], workdi
     return artifact, deployed, tests
 
 
-def deploy_native(app: AppDescriptor, configs: dict[str, str], builds: Path) -> dict[str, Any]:
+def deploy_native(app: AppDescriptor, plan: dict[str, Any], system: dict[str, Any],
+                  builds: Path) -> dict[str, Any]:
     """Both configurations from one native IR bundle; the chosen one's tests run."""
-    bundle, deployed, tests = _deploy_each(app, Mode.IR, configs, builds)
+    bundle, deployed, tests = _deploy_each(app, Mode.IR, plan, builds, system)
     out = {role: {"config": d["configuration"], "prefix": d["prefix"],
-                  "lowered": d.get("lowered")} for role, d in deployed.items()}
+                  "lowered": d.get("lowered"), "cpu_flags": d.get("cpu_flags")}
+           for role, d in deployed.items()}
     return {"deployments": out, "tests": tests,
             "bundle": {k: bundle[k] for k in ("compile_jobs", "unique_irs", "reduction")}}
 
 
-def deploy_container(app: AppDescriptor, configs: dict[str, str], system: dict[str, Any],
+def deploy_container(app: AppDescriptor, plan: dict[str, Any], system: dict[str, Any],
                      builds: Path) -> dict[str, Any]:
     """Both configurations from the IR container; the chosen image's tests run inside it."""
-    image, deployed, tests = _deploy_each(app, Mode.CONTAINER, configs, builds, system)
+    image, deployed, tests = _deploy_each(app, Mode.CONTAINER, plan, builds, system)
     out = {role: {"config": d["configuration"], "image": d["image"], "from": d["from_image"],
                   "reused": d["reused"], "seconds": d["timings"]["deploy_s"],
                   "content_hash": d["content_hash"], "prefix": d["prefix"]}

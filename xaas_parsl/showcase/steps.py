@@ -52,21 +52,12 @@ def discover(out: str | Path) -> dict[str, Any]:
 def choose(system_file: str | Path, cfg: ShowcaseConfig, out: str | Path) -> dict[str, Any]:
     """App ∩ node: the chosen matrix configuration, its reasons, and the portable baseline
     (every matrix option at its portable value: no SIMD, no OpenMP)."""
-    from xaas_parsl import steps
+    from xaas_parsl.deploy.plan import choose_configs
 
     started = time.time()
     app = _app(cfg)
-    system = load_json(Path(system_file))["system"]
-    chosen = steps.intersect(app.spec().raw, system)
-    args = list(app.cmake_args) + list(chosen["choice"]["cmake_args"])
-    name = app.config_name(args)
-    portable = app.config_name(list(app.cmake_args) + [
-        f"-D{opt.option}={opt.values[0]}" for opt in app.matrix
-        if opt.kind == "select" and opt.values and opt.option])
     record = {"step": "choose", "app": {"name": app.name, "version": app.version},
-              "configuration": name, "portable": portable, "cmake_args": args,
-              "choice": chosen["choice"], "excluded": chosen.get("excluded", {}),
-              "warnings": chosen.get("warnings", [])}
+              **choose_configs(app, load_json(Path(system_file))["system"])}
     write_json(Path(out), _stamp(record, started))
     return record
 
@@ -93,12 +84,15 @@ def deploy_mode(requested: str, engine_problem: str | None, missing_bases: list[
 def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig,
            builds: str | Path, out: str | Path) -> dict[str, Any]:
     """XaaS deployment of the chosen and the portable configuration (``showcase.deploy``)."""
+    from xaas_parsl.deploy.plan import deployment_plan
     from xaas_parsl.showcase import deploy as dep
 
     started = time.time()
     app = _app(cfg)
     choice = load_json(Path(choice_file))
     configs = {"chosen": choice["configuration"], "portable": choice["portable"]}
+    system = load_json(Path(system_file))["system"]
+    arch = deployment_plan(app, system, configs, "ir")["arch"]
     where = Path(builds).resolve()
     problem: str | None = "not asked (deploy: native)"
     missing: list[str] = []
@@ -106,19 +100,20 @@ def deploy(choice_file: str | Path, system_file: str | Path, cfg: ShowcaseConfig
         from xaas_parsl.containers.engine import probe
 
         problem = probe()
-        missing = dep.bases_missing() if problem is None else []
+        missing = dep.bases_missing(arch) if problem is None else []
     mode, why = deploy_mode(cfg.deploy, problem, missing)
+    plan = deployment_plan(app, system, configs, "container" if mode == "container" else "ir",
+                           cfg.site)  # what runs: the plan
     if mode == "container" and missing:
-        dep.bootstrap()
+        dep.bootstrap(arch)
     if mode == "container":
-        result = dep.deploy_container(app, configs, load_json(Path(system_file))["system"],
-                                      where)
+        result = dep.deploy_container(app, plan, system, where)
     else:
-        result = dep.deploy_native(app, configs, where)
+        result = dep.deploy_native(app, plan, system, where)
     if not result["tests"]["passed"]:
         raise ToolError(f"the app's test failed in the {mode} deployment of "
                         f"{configs['chosen']}")
-    record = {"step": "deploy", "mode": mode, "why": why, **result}
+    record = {"step": "deploy", "mode": mode, "why": why, "plan": plan, **result}
     write_json(Path(out), _stamp(record, started))
     return record
 

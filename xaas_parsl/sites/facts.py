@@ -38,6 +38,7 @@ class NodeType:
     cuda_architectures: tuple[str, ...] = ()
     nodelist: str | None = None
     cpu: str | None = None
+    microarchitecture: str | None = None  # archspec name: what a plan tunes for
 
     @property
     def hosts(self) -> list[str]:
@@ -165,6 +166,7 @@ def _node(name: str, data: dict[str, Any]) -> NodeType:
         cuda_architectures=tuple(data.get("cuda_architectures", ())),
         nodelist=data.get("nodelist"),
         cpu=data.get("cpu"),
+        microarchitecture=data.get("microarchitecture"),
     )
 
 
