@@ -17,7 +17,7 @@ USAGE: dict[str, tuple[list[str], str]] = {
     "missing argument ir build": (["ir", "build"], "ir build: Missing argument"),
     "bad choice": (["showcase", "--deploy", "x"], "showcase: Invalid value for '--deploy'"),
     "bad choice step": (["showcase", "step", "nope", "--settings", "{}", "-o", "o.json"],
-                        "showcase step: Invalid value for '{discover|"),
+                        "showcase step: Invalid value for '{"),
     "bad float": (["flow", "run", "wf.json", "--timeout", "abc"],
                   "flow run: Invalid value for '--timeout'"),
     "bad int": (["burst", "run", "--app", "sort", "--size", "many"],
