@@ -15,6 +15,7 @@ cleanup or the CLI's reaping instead.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import sys
 import threading
@@ -54,3 +55,21 @@ def load_dfk(config: Any) -> Any:
         return parsl.load(config)
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def stop_processes(procs: list[Any], grace: float) -> list[Any]:
+    """SIGTERM every ``psutil.Process`` in ``procs``, SIGKILL those still alive after ``grace``
+    seconds (psutil checks that a pid still names the same process, so a reused pid is never
+    hit); returns the ones that had to be killed. One implementation for every place that
+    ends processes it started (the CLI's children, a lost pool's orphaned workers)."""
+    import psutil  # type: ignore[import-untyped, unused-ignore]
+
+    for proc in procs:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, left = psutil.wait_procs(procs, timeout=grace)
+    for proc in left:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    psutil.wait_procs(left, timeout=grace)
+    return list(left)

@@ -10,12 +10,13 @@ still alive (SIGTERM, then SIGKILL after a grace period), so the process group i
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
 from types import FrameType
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
+
+from xaas_parsl.interrupts import stop_processes
 
 GRACE_S = 3.0
 
@@ -49,12 +50,5 @@ def reap_children(grace: float = GRACE_S) -> list[int]:
         children = psutil.Process().children(recursive=True)
     except psutil.Error:
         return []
-    for child in children:
-        with contextlib.suppress(psutil.Error):
-            child.terminate()
-    _, alive = psutil.wait_procs(children, timeout=grace)
-    for child in alive:
-        with contextlib.suppress(psutil.Error):
-            child.kill()
-    psutil.wait_procs(alive, timeout=grace)
+    stop_processes(children, grace)
     return [c.pid for c in children]

@@ -24,6 +24,8 @@ from typing import Any
 
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
+from xaas_parsl.interrupts import stop_processes
+
 PERIOD_S = 1.0
 GRACE_S = 3.0
 
@@ -96,11 +98,5 @@ class PoolWatch:
         that a pid still names the same process), kill those left after ``grace`` s."""
         self._stop.set()
         alive = [p for p in self.known if p.is_running()]
-        for proc in alive:
-            with contextlib.suppress(psutil.Error):
-                proc.terminate()
-        _, left = psutil.wait_procs(alive, timeout=grace)
-        for proc in left:
-            with contextlib.suppress(psutil.Error):
-                proc.kill()
+        stop_processes(alive, grace)
         return [p.pid for p in alive]
