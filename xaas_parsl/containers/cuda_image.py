@@ -47,6 +47,7 @@ from xaas_parsl.containers.images import (
     base_images,
     cache_dir,
     require_base,
+    run_logged,
 )
 from xaas_parsl.cuda.toolchain import INSTALL_HINT
 from xaas_parsl.errors import ToolError
@@ -173,14 +174,8 @@ def stage(image: CudaToolchainImage) -> tuple[Path, float]:
         root = Path(tmp) / "root"
         site = root / SITE
         log = out.parent / f"toolchain-cuda-{image.key}.pip.log"
-        with log.open("w", encoding="utf-8") as handle:
-            proc = subprocess.run(["nice", "-n", "10", *pip_argv(sys.executable, site,
-                                                                 image.wheels)],
-                                  stdout=handle, stderr=subprocess.STDOUT, check=False)
-        if proc.returncode != 0:
-            tail = log.read_text("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            raise ToolError(f"installing the CUDA wheels failed (exit {proc.returncode}): "
-                            f"{tail[0][:300]}", log)
+        run_logged(pip_argv(sys.executable, site, image.wheels), log,
+                   "installing the CUDA wheels")
         for rel in TRIM:
             path = site / rel
             if path.is_dir():

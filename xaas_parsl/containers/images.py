@@ -235,13 +235,8 @@ def make_tarball(image: BaseImage) -> tuple[Path, float]:
     with tempfile.TemporaryDirectory(prefix=f"xaas-{image.kind}-", dir=out.parent) as tmp:
         root = Path(tmp) / "root"
         log = out.parent / f"{image.kind}-{image.key}.debootstrap.log"
-        with log.open("w", encoding="utf-8") as handle:
-            proc = subprocess.run(["nice", "-n", "10", *bootstrap_argv(image, root, debs)],
-                                  stdout=handle, stderr=subprocess.STDOUT, check=False)
-        if proc.returncode != 0:
-            tail = log.read_text("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            raise ToolError(f"debootstrap of the {image.kind} image failed "
-                            f"(exit {proc.returncode}): {tail[0][:300]}", log)
+        run_logged(bootstrap_argv(image, root, debs), log,
+                   f"debootstrap of the {image.kind} image")
         for rel in TRIM:
             target = root / rel
             if target.is_dir():
@@ -347,6 +342,17 @@ def bootstrap(mirror: str | None = None, force: bool = False,
                      "debootstrap_s": round(deboot, 1),
                      "seconds": round(time.perf_counter() - start, 1)})
     return done
+
+
+def run_logged(argv: list[str], log: Path, what: str) -> None:
+    """Run a long image-making tool at ``nice 10`` with its output in ``log``; a failure is one
+    ``ToolError`` line with the log's last line (the log keeps the rest)."""
+    with log.open("w", encoding="utf-8") as handle:
+        proc = subprocess.run(["nice", "-n", "10", *argv], stdout=handle,
+                              stderr=subprocess.STDOUT, check=False)
+    if proc.returncode != 0:
+        tail = log.read_text("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+        raise ToolError(f"{what} failed (exit {proc.returncode}): {tail[0][:300]}", log)
 
 
 def require_base(client: docker.DockerClient, kind: str, arch: str | None = None) -> str:
