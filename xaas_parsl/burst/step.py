@@ -158,11 +158,10 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
     ``out_dir`` a directory every node sees (default: a fresh one under the current
     directory, removed afterwards). Raises ``FlareError`` naming the failing rank(s)."""
     bind = host or routable_address()
-    placement = Placement(size, min(size, granularity)) if size >= 1 and granularity >= 1 \
-        else None
-    if placement is None:
+    if size < 1 or granularity < 1:
         raise InputError(f"flare size and granularity must be positive, got {size}, "
                          f"{granularity}")
+    placement = Placement(size, min(size, granularity))
     rendezvous = ZmqRendezvous(placement.packs, host=bind, bind=bind,
                                start_timeout=start_timeout)
     failures: list[FlareError] = []
