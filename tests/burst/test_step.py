@@ -7,7 +7,8 @@ from click.testing import CliRunner
 
 from tests.cli.test_cli import xaas
 from xaas_parsl.burst.context import Placement
-from xaas_parsl.burst.step import _silent_packs, _step_failure, first_dead_task
+from xaas_parsl.burst.errors import FlareError
+from xaas_parsl.burst.step import _silent_packs, _step_failure, first_dead_task, flare_failure
 from xaas_parsl.cli.main import cli
 
 SRUN = """srun: error: nid001002: task 2: Killed
@@ -34,6 +35,25 @@ def test_step_failure_names_pack_ranks_and_node() -> None:
     plain = _step_failure("f1", "srun", 1, "srun: something else\n", [3], placement)
     assert plain.problem == ("flare f1: srun step exited 1; pack(s) 3 (ranks 6-7) left no "
                              "result: srun: something else")
+
+
+def test_a_teardown_reported_by_a_pack_does_not_hide_the_death_that_caused_it() -> None:
+    """CI saw it: pack 2 was SIGKILLed, srun SIGTERMed the others, and pack 0 reported its
+    worker's SIGTERM death before the step exited. The launcher's first dead task is the cause."""
+    placement = Placement(8, 2)
+    teardown = FlareError("rank 0 failed: worker process died (killed by SIGTERM) on nid001001",
+                          rank=0)
+    error = flare_failure("f1", [teardown], "srun", 143, SRUN, [0, 1, 2, 3], placement)
+    assert error is not None and "pack 2 (ranks 4-5) on nid001002 died first" in error.problem
+    # a real cause reported by a pack (a timeout, an exception) keeps its own words
+    cause = FlareError("rank 1 failed: collective allreduce timed out after 5 s", rank=1)
+    error = flare_failure("f1", [teardown, cause], "srun", 143, SRUN, [2, 3], placement)
+    assert error is not None and error.problem.startswith("flare f1: rank 1 failed: collective")
+    assert error.problem.endswith("; no result from pack(s) 2, 3 (ranks 4-5, 6-7)")
+    # a teardown with every pack's result written, or a clean step: no launcher word to prefer
+    only = flare_failure("f1", [teardown], "srun", 0, "", [], placement)
+    assert only is not None and "killed by SIGTERM" in only.problem
+    assert flare_failure("f1", [], "srun", 0, "", [], placement) is None
 
 
 def test_silent_packs_are_named_only_when_some_packs_answered() -> None:

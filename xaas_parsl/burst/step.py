@@ -45,6 +45,10 @@ from xaas_parsl.sites.facts import SiteFacts
 
 #: Seconds the step may take to end on its own after a reported failure, and after SIGTERM.
 STEP_GRACE_S = 5.0
+#: What a pack reports when the launcher tears the step down around it: an effect, not a
+#: cause. When a pack is killed, srun SIGTERMs the other tasks, and their packs may report
+#: their workers' deaths before the step exits; the launcher's word on the first dead task wins.
+_TEARDOWN = "worker process died (killed by SIGTERM)"
 #: Bytes of the launcher's stderr read for the error line.
 STDERR_LIMIT = 1 << 20
 _SRUN_TASK = re.compile(r"^srun: error: (?P<node>[\w.-]+): tasks? (?P<tasks>[\d,-]+): "
@@ -134,6 +138,23 @@ def _step_failure(flare_id: str, launcher: str, code: int, stderr: str,
                       rank=placement.ranks_of(lost[0]).start)
 
 
+def flare_failure(flare_id: str, reported: list[FlareError], launcher: str, code: int,
+                  stderr: str, lost: list[int], placement: Placement) -> FlareError | None:
+    """The one error a finished step raises, or None when it succeeded.
+
+    A failure a pack reported names its cause (an exception, a collective's timeout) unless it is
+    only the teardown around another death (``_TEARDOWN``): then, when the step exited non-zero
+    with packs missing, the launcher's word on the first task that died wins."""
+    causes = [f for f in reported if _TEARDOWN not in f.problem]
+    if reported and (causes or code == 0 or not lost):
+        first = (causes or reported)[0]
+        return FlareError(f"flare {flare_id}: {first.problem}{_silent_packs(placement, lost)}",
+                          rank=first.rank, traceback=first.traceback)
+    if code != 0 and lost:
+        return _step_failure(flare_id, launcher, code, stderr, lost, placement)
+    return None
+
+
 def _end(proc: subprocess.Popen[bytes]) -> None:
     """Let the step end, then SIGTERM it (srun cancels the step on every node), then kill."""
     with contextlib.suppress(subprocess.TimeoutExpired):
@@ -203,16 +224,11 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
             if proc.poll() is None and not failed.is_set():  # interrupted: take the step down
                 proc.terminate()
             _end(proc)
-        if failures:
-            first = failures[0]
-            silent = _silent_packs(placement, missing_packs(out, flare_id, placement.packs))
-            raise FlareError(f"flare {flare_id}: {first.problem}{silent}", rank=first.rank,
-                             traceback=first.traceback)
-        if proc.returncode != 0:
-            lost = missing_packs(out, flare_id, placement.packs)
-            if lost:
-                raise _step_failure(flare_id, step.command[0], proc.returncode,
-                                    _read(stderr_path), lost, placement)
+        error = flare_failure(flare_id, failures, step.command[0], proc.returncode,
+                              _read(stderr_path), missing_packs(out, flare_id, placement.packs),
+                              placement)
+        if error is not None:
+            raise error
         values, timing = collect_step(out, flare_id, size, granularity, started,
                                       rendezvous.secret)
         return StepOutcome(values=values, timing=timing, step=step, step_started=started)
