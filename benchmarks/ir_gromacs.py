@@ -20,6 +20,9 @@ later session on the same machine continues where this one stopped):
    -nsteps N`` alternately from the IR deployment and the native build of each runnable
    level, medians of ``Performance:`` ns/day.
 
+Steps 3–5 take the levels this CPU runs first (both builds, their regression tests, then
+ns/day), the others after: an interrupted run already holds the comparison this host can make.
+
 Results: ``benchmarks/results/ir_gromacs.{json,png}``, written after every run from whatever
 steps are done. SIGTERM stops the run cleanly (the current step is not recorded; start it
 with ``setsid`` so the signal also reaches ninja and the compilers). Hours on 2 cores: never
@@ -238,7 +241,10 @@ def pipeline(args: argparse.Namespace, names: list[str], work: Path, state: Stat
         return
     flags = cpu_flags()
     installs: dict[str, Path] = {}
-    for name in names:
+    runnable = [n for n in names if NEEDS[n] <= flags]
+    # the levels this CPU runs first, each checked by the regression tests as soon as both of
+    # its builds exist: an interrupted run has the comparison that can be made here
+    for name in runnable + [n for n in names if n not in runnable]:
         installs[f"ir-{name}"] = bundle / "deploy" / name / "install"
         state.phase(f"ir_deploy:{m}:{name}",
                     lambda n=name: deploy(bundle, n, jobs=args.jobs, quiet=True),
@@ -251,16 +257,14 @@ def pipeline(args: argparse.Namespace, names: list[str], work: Path, state: Stat
         state.phase(f"native:{name}", lambda t=tree, a=cmake_args: str(cmake_build(
             app.source, t / "build", t / "install", a, jobs=args.jobs).prefix),
             installs[f"native-{name}"])
-    for label, install in installs.items():
-        if NEEDS[label.split("-", 1)[1]] <= flags:
+        for label in (f"ir-{name}", f"native-{name}") if name in runnable else ():
             state.phase(f"regressiontests:{label}{':' + args.only if args.only else ''}",
-                        lambda i=install, lb=label: run_regressiontests(
+                        lambda i=installs[label], lb=label: run_regressiontests(
                             archive, i, work / "regressiontests" / lb, args.only))
-    runnable = [n for n in names if NEEDS[n] <= flags]
-    pairs = {f"{k}-{n}": installs[f"{k}-{n}"] for n in runnable for k in ("ir", "native")}
-    if pairs:
-        state.phase(f"ns_per_day:{args.rounds}x{args.nsteps}", lambda: ns_per_day(
-            archive, pairs, work / "perf", args.rounds, args.nsteps))
+        if runnable and name == runnable[-1]:
+            pairs = {f"{k}-{n}": installs[f"{k}-{n}"] for n in runnable for k in ("ir", "native")}
+            state.phase(f"ns_per_day:{args.rounds}x{args.nsteps}", lambda p=pairs: ns_per_day(
+                archive, p, work / "perf", args.rounds, args.nsteps))
     if args.plan_five:  # the five levels planned in the bundle's trees (two are configured)
         state.phase("plan:five", lambda: plan_five(bundle, work, args.jobs))
 

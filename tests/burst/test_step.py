@@ -3,13 +3,24 @@ which packs stayed silent. (The driver itself runs on the Slurm cluster: tests/s
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import psutil  # type: ignore[import-untyped, unused-ignore]
+import pytest
 from click.testing import CliRunner
 
 from tests.cli.test_cli import xaas
 from xaas_parsl.burst.context import Placement
 from xaas_parsl.burst.errors import FlareError
-from xaas_parsl.burst.step import _silent_packs, _step_failure, first_dead_task, flare_failure
+from xaas_parsl.burst.step import (
+    _silent_packs,
+    _step_failure,
+    first_dead_task,
+    flare_failure,
+    run_step,
+)
 from xaas_parsl.cli.main import cli
+from xaas_parsl.errors import InputError
 
 SRUN = """srun: error: nid001002: task 2: Killed
 srun: launch/slurm: _step_signal: Terminating StepId=72.0
@@ -76,3 +87,16 @@ def test_step_command_spreads_over_nodes_and_refuses_too_many() -> None:
     assert bad.returncode == 1 and not bad.stdout
     assert bad.stderr.strip().splitlines() == [
         "xaas: error: a flare of 4 pack(s) cannot spread over 5 node(s)"]
+
+
+def test_a_refused_step_leaves_no_rendezvous_port_open(tmp_path: Path) -> None:
+    """The driver opens its rendezvous before the launcher command is checked; a refused
+    function name must still close the port (it stayed open until the process exited)."""
+    before = {c.laddr.port for c in psutil.Process().net_connections("tcp")
+              if c.status == psutil.CONN_LISTEN}
+    with pytest.raises(InputError, match="module:function"):
+        run_step("alps", size=2, granularity=1, function="no-colon", host="127.0.0.1",
+                 out_dir=tmp_path)
+    after = {c.laddr.port for c in psutil.Process().net_connections("tcp")
+             if c.status == psutil.CONN_LISTEN}
+    assert after <= before

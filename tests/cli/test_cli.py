@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -145,10 +146,22 @@ def test_demo_without_build_writes_report(tmp_path: Path) -> None:
     assert report["build"] is None
 
 
-def test_demo_builds_and_tests_the_chosen_configuration(tmp_path: Path) -> None:
-    proc = xaas("demo", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    report = json.loads((tmp_path / "xaas-report.json").read_text())
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, dict[str, Any]]]:
+    """``xaas demo`` once per engine (the default, parsl, and direct): a build each, shared by
+    the tests below so the default test run pays for two demos, not three."""
+    runs = {}
+    for engine in ("parsl", "direct"):
+        cwd = tmp_path_factory.mktemp(f"demo-{engine}")
+        proc = xaas("demo", *(["--engine", engine] if engine != "parsl" else []), cwd=cwd)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        runs[engine] = (cwd, json.loads((cwd / "xaas-report.json").read_text()))
+    return runs
+
+
+def test_demo_builds_and_tests_the_chosen_configuration(
+        demo_runs: dict[str, tuple[Path, dict[str, Any]]]) -> None:
+    _, report = demo_runs["parsl"]
     assert report["tests"] and all(t["passed"] for t in report["tests"])
     assert Path(report["build"]["prefix"], "bin", "heat2d-test").exists()
     simd = report["intersection"]["choice"]["simd"]
@@ -166,18 +179,12 @@ def test_demo_for_another_node_plans_without_building(tmp_path: Path) -> None:
     assert not (tmp_path / ".xaas-demo").exists()
 
 
-def test_demo_engines_agree(tmp_path: Path) -> None:
-    reports = {}
-    for engine in ("parsl", "direct"):
-        cwd = tmp_path / engine
-        cwd.mkdir()
-        proc = xaas("demo", "--engine", engine, cwd=cwd)
-        assert proc.returncode == 0, proc.stderr
-        reports[engine] = json.loads((cwd / "xaas-report.json").read_text())
+def test_demo_engines_agree(demo_runs: dict[str, tuple[Path, dict[str, Any]]]) -> None:
+    reports = {engine: report for engine, (_, report) in demo_runs.items()}
     assert reports["parsl"]["engine"] == "parsl:local"
     for key in ("configuration", "cmake_args", "passed"):
         assert reports["parsl"][key] == reports["direct"][key]
-    assert (tmp_path / "parsl" / ".xaas-demo" / "runinfo").is_dir()
+    assert (demo_runs["parsl"][0] / ".xaas-demo" / "runinfo").is_dir()
 
 
 @pytest.mark.usefixtures("reference")

@@ -183,8 +183,6 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
         raise InputError(f"flare size and granularity must be positive, got {size}, "
                          f"{granularity}")
     placement = Placement(size, min(size, granularity))
-    rendezvous = ZmqRendezvous(placement.packs, host=bind, bind=bind,
-                               start_timeout=start_timeout)
     failures: list[FlareError] = []
     failed = threading.Event()
 
@@ -193,6 +191,9 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
         failed.set()
 
     with contextlib.ExitStack() as stack:
+        rendezvous = ZmqRendezvous(placement.packs, host=bind, bind=bind,
+                                   start_timeout=start_timeout)
+        stack.callback(rendezvous.stop)  # closes its socket even if the step is refused
         if out_dir is None:
             out_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix=".xaas-flare-",
                                                                       dir=os.getcwd()))
@@ -204,7 +205,6 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
                           timeout=timeout, start_timeout=start_timeout, nodes=nodes,
                           worker_kind=worker_kind)
         rendezvous.start(on_error)
-        stack.callback(rendezvous.stop)
         launcher_env = {**(env if env is not None else os.environ),
                         **pack_environment(rendezvous.secret)}
         stderr_path = out / f".{flare_id}-launcher.err"

@@ -126,7 +126,11 @@ class ZmqRendezvous(Rendezvous):
             self._ctl_out.send_multipart([b"STOP"])
             self._stopped = True
             self._ctl_out.close()  # before joining: the thread's ctx.term() waits for it
-        if self._thread is not None and self._thread is not threading.current_thread():
+        if self._thread is None:  # never started: the sockets bound in __init__ close here
+            self._router.close()
+            self._ctl.close()
+            self._ctx.term()
+        elif self._thread is not threading.current_thread():
             self._thread.join(5)
 
     def _send(self, ident: bytes, *item: object) -> None:
