@@ -120,6 +120,61 @@ def check(result: tuple[int, str, float, list[str]], how: str) -> None:
     assert left == [], left
 
 
+STUCK_CLEANUP = """
+import atexit, subprocess, sys, time
+from pathlib import Path
+from xaas_parsl.cli import signals
+from xaas_parsl.cli.main import _interrupted
+signals.install(deadline=True)
+child = subprocess.Popen(["sleep", "300"])
+atexit.register(time.sleep, 300)     # a library's exit cleanup that never ends
+try:
+    Path(sys.argv[1]).write_text("started")
+    time.sleep(300)
+except KeyboardInterrupt as exc:
+    sys.exit(_interrupted(exc))
+"""
+
+
+@pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
+def test_an_interrupted_cli_whose_cleanup_hangs_still_exits_in_time(how: str,
+                                                                   tmp_path: Path) -> None:
+    """The watchdog (``signals.DEADLINE_S``): CI once saw ``flow run`` and ``burst flare``
+    still running 30 s after Ctrl-C on a loaded machine; whatever holds the exit (here an
+    ``atexit`` handler that sleeps), the CLI leaves with the interrupt's code and one line,
+    and its child is gone."""
+    (tmp_path / "stuck.py").write_text(STUCK_CLEANUP)
+    marker = tmp_path / "started"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, str(tmp_path / "stuck.py"), str(marker)],
+                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.communicate()[1]
+            time.sleep(0.1)
+        begin = time.monotonic()
+        if how == "SIGINT":
+            os.killpg(proc.pid, signal.SIGINT)
+        else:
+            proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+        seconds = time.monotonic() - begin
+        time.sleep(0.5)
+        left = session_processes(proc.pid)
+    finally:
+        for line in session_processes(proc.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == (130 if how == "SIGINT" else 143), err
+    assert err.splitlines() == ["xaas: interrupted"], err
+    assert 5 < seconds < 10, seconds     # held by the atexit sleep until the deadline
+    assert left == [], left
+
+
 @pytest.mark.parametrize("how", ["SIGINT", "SIGTERM"])
 def test_flow_run(how: str, tmp_path: Path) -> None:
     (tmp_path / "fns").mkdir()

@@ -80,8 +80,14 @@ def main(argv: list[str] | None = None) -> int:
         return _interrupted(exc)
 
 
+def entry() -> None:
+    """The console script and ``python -m``: the CLI with the interrupt watchdog armed."""
+    signals.install(deadline=True)
+    sys.exit(main())
+
+
 def _interrupted(exc: BaseException) -> int:
-    click.echo("xaas: interrupted", err=True)
+    signals.announce()
     signals.reap_children()
     return 128 + exc.signum if isinstance(exc, signals.Terminated) else 130
 
@@ -138,4 +144,4 @@ def _main(argv: list[str] | None) -> int:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    entry()
