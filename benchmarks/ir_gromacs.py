@@ -128,10 +128,17 @@ def gmx(install: Path, *args: str, cwd: Path) -> str:
     return proc.stdout + proc.stderr
 
 
+def perf_key(args: argparse.Namespace) -> str:
+    """The state key of one ns/day measurement: rounds, steps and the pinned CPU."""
+    return f"ns_per_day:{args.rounds}x{args.nsteps}" + (
+        f":cpu{args.pin}" if args.pin is not None else "")
+
+
 def ns_per_day(archive: Path, installs: dict[str, Path], work: Path, rounds: int,
-               nsteps: int) -> dict[str, Any]:
+               nsteps: int, pin: int | None = None) -> dict[str, Any]:
     """Interleaved ``mdrun`` runs of ``PERF_SYSTEM`` (one tpr from the first install's
-    ``grompp``), per label the ns/day of each round."""
+    ``grompp``), per label the ns/day of each round; with ``pin``, every ``mdrun`` runs on
+    that CPU only (``sched_setaffinity``, inherited)."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -144,6 +151,24 @@ def ns_per_day(archive: Path, installs: dict[str, Path], work: Path, rounds: int
         "-maxwarn", "10", cwd=system)
     runs: dict[str, list[float]] = {k: [] for k in installs}
     labels = list(installs)
+    before = os.sched_getaffinity(0)
+    if pin is not None:
+        os.sched_setaffinity(0, {pin})
+    try:
+        _mdrun_rounds(installs, labels, runs, rounds, nsteps, system)
+    finally:
+        os.sched_setaffinity(0, before)
+    levels = [n.removeprefix("ir-") for n in labels if n.startswith("ir-")]
+    ratio = {lv: round(statistics.median(runs[f"ir-{lv}"])
+                       / statistics.median(runs[f"native-{lv}"]), 4)
+             for lv in levels if f"native-{lv}" in runs}
+    return {"runs": runs, "median": {k: statistics.median(v) for k, v in runs.items()},
+            "ir_over_native_ns_per_day": ratio, "pinned_cpu": pin}
+
+
+def _mdrun_rounds(installs: dict[str, Path], labels: list[str], runs: dict[str, list[float]],
+                  rounds: int, nsteps: int, system: Path) -> None:
+    """``rounds`` interleaved rounds (order alternating) of ``mdrun`` for every label."""
     for r in range(rounds):
         for label in labels if r % 2 == 0 else labels[::-1]:
             console.print(f"mdrun round {r + 1}/{rounds}: {label}")
@@ -154,7 +179,6 @@ def ns_per_day(archive: Path, installs: dict[str, Path], work: Path, rounds: int
             if m is None:
                 raise RuntimeError(f"{label}: no Performance line in md.log")
             runs[label].append(float(m.group(1)))
-    return {"runs": runs, "median": {k: statistics.median(v) for k, v in runs.items()}}
 
 
 def tool_versions() -> dict[str, str]:
@@ -207,6 +231,8 @@ def main() -> None:
     parser.add_argument("--plan-five", action="store_true",
                         help="Finally plan all five levels again (configure + preprocess, no "
                         "IR): the figures of the five-level bundle")
+    parser.add_argument("--pin", type=int, default=None, metavar="CPU",
+                        help="Run the timed mdrun rounds on this CPU only")
     parser.add_argument("--no-plot", action="store_true")
     args = parser.parse_args()
     stop_on_sigterm()
@@ -263,8 +289,8 @@ def pipeline(args: argparse.Namespace, names: list[str], work: Path, state: Stat
                             archive, i, work / "regressiontests" / lb, args.only))
         if runnable and name == runnable[-1]:
             pairs = {f"{k}-{n}": installs[f"{k}-{n}"] for n in runnable for k in ("ir", "native")}
-            state.phase(f"ns_per_day:{args.rounds}x{args.nsteps}", lambda p=pairs: ns_per_day(
-                archive, p, work / "perf", args.rounds, args.nsteps))
+            state.phase(perf_key(args), lambda p=pairs: ns_per_day(
+                archive, p, work / "perf", args.rounds, args.nsteps, args.pin))
     if args.plan_five:  # the five levels planned in the bundle's trees (two are configured)
         state.phase("plan:five", lambda: plan_five(bundle, work, args.jobs))
 
@@ -310,7 +336,10 @@ def report(args: argparse.Namespace, names: list[str], work: Path,
                 tests[label] = steps[key]["result"]
             else:
                 tests[label] = {"passed": None, "failed": None, "not_run": "not reached yet"}
-    perf = next((v["result"] for k, v in steps.items() if k.startswith("ns_per_day:")), None)
+    # the measurement asked for (rounds x steps, pinned CPU), else the latest one recorded
+    measured: dict[str, Any] = steps.get(perf_key(args)) or next(
+        (v for k, v in reversed(steps.items()) if k.startswith("ns_per_day:")), {})
+    perf = measured.get("result")
     ns: dict[str, dict[str, float | None]] = {}
     for n in names:
         med = perf["median"] if perf else {}
