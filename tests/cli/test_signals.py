@@ -67,14 +67,22 @@ def ready(pid: int, started: Ready) -> bool:
         return False
 
 
-def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
-              settle: float = 3.0) -> tuple[int, str, float, list[str]]:
-    """Start ``xaas argv``, wait until it is :func:`ready` and ``settle`` s more, deliver the
-    signal; returns (exit code, stderr, seconds to exit, processes left in its session)."""
+def kill_session(pid: int) -> None:
+    """SIGKILL every process of session ``pid``: never leave a test's processes behind."""
+    for line in session_processes(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+
+
+def interrupt(argv: list[str], how: str, started: Ready, cwd: Path, settle: float = 3.0,
+              command: list[str] | None = None) -> tuple[int, str, float, list[str]]:
+    """Start ``xaas argv`` (or ``command``), wait until it is :func:`ready` and ``settle`` s
+    more, deliver the signal; returns (exit code, stderr, seconds to exit, processes left in
+    its session)."""
     env = {**os.environ, "PYTHONPATH": f"{REPO}:{cwd}"}
-    proc = subprocess.Popen([sys.executable, "-m", "xaas_parsl.cli.main", *argv], cwd=cwd,
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(command or [sys.executable, "-m", "xaas_parsl.cli.main", *argv],
+                            cwd=cwd, env=env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120
         while not ready(proc.pid, started) and time.monotonic() < deadline:
@@ -96,9 +104,7 @@ def interrupt(argv: list[str], how: str, started: Ready, cwd: Path,
         time.sleep(1.0)
         return proc.returncode, err, seconds, session_processes(proc.pid)
     finally:
-        for line in session_processes(proc.pid):  # never leave a test's processes behind
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        kill_session(proc.pid)
         proc.wait()
 
 
@@ -145,31 +151,10 @@ def test_an_interrupted_cli_whose_cleanup_hangs_still_exits_in_time(how: str,
     and its child is gone."""
     (tmp_path / "stuck.py").write_text(STUCK_CLEANUP)
     marker = tmp_path / "started"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, str(tmp_path / "stuck.py"), str(marker)],
-                            env=env, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
-    try:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and time.monotonic() < deadline:
-            assert proc.poll() is None, proc.communicate()[1]
-            time.sleep(0.1)
-        begin = time.monotonic()
-        if how == "SIGINT":
-            os.killpg(proc.pid, signal.SIGINT)
-        else:
-            proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
-        seconds = time.monotonic() - begin
-        time.sleep(0.5)
-        left = session_processes(proc.pid)
-    finally:
-        for line in session_processes(proc.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
-        proc.kill()
-        proc.wait()
-    assert proc.returncode == (130 if how == "SIGINT" else 143), err
+    code, err, seconds, left = interrupt(
+        [], how, marker, tmp_path, settle=0.0,
+        command=[sys.executable, str(tmp_path / "stuck.py"), str(marker)])
+    assert code == (130 if how == "SIGINT" else 143), err
     assert err.splitlines() == ["xaas: interrupted"], err
     assert 5 < seconds < 10, seconds     # held by the atexit sleep until the deadline
     assert left == [], left
@@ -280,9 +265,7 @@ def test_flow_bench_notices_a_killed_worker_pool_manager(tmp_path: Path) -> None
         time.sleep(1.0)
         left = session_processes(proc.pid)
     finally:
-        for line in session_processes(proc.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(int(line.split(":", 1)[0]), signal.SIGKILL)
+        kill_session(proc.pid)
         proc.wait()
     lines = [line for line in err.splitlines() if line.strip()]
     assert proc.returncode == 1 and "Traceback" not in err, err
