@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from xaas_parsl.burst.transport.base import Mailbox
+from xaas_parsl.errors import InputError
 
 T = TypeVar("T")
 
@@ -37,6 +38,15 @@ class Placement:
 
     size: int
     granularity: int
+
+    @classmethod
+    def of(cls, size: int, granularity: int) -> Placement:
+        """The placement of a requested flare: both numbers checked (they come from users),
+        the granularity capped at the size (one pack cannot hold more workers than exist)."""
+        if size < 1 or granularity < 1:
+            raise InputError(f"flare size and granularity must be positive, got {size}, "
+                             f"{granularity}")
+        return cls(size, min(size, granularity))
 
     @property
     def packs(self) -> int:

@@ -87,10 +87,8 @@ def run_to_json(function: str, size: int, granularity: int, inputs: list[str], o
     if missing:
         raise InputError("input file does not exist", missing[0])
     fn = resolve_function(function)
-    if size < 1 or granularity < 1:
-        raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
+    packs = Placement.of(size, granularity).packs
     paths = [str(Path(p).resolve()) for p in inputs]
-    packs = Placement(size, min(size, granularity)).packs
     with local_pack_pool(packs) as pool:
         future = flare(fn, size, granularity, args=(paths,), executor=pool, timeout=timeout,
                        transport=transport, worker_kind=worker_kind)

@@ -180,16 +180,13 @@ def flare(fn: Callable[..., Any], size: int, granularity: int = 1, *,
     (``redis://host:port/db``) every pack can reach.
     """
     t0 = time.time()
-    if size < 1 or granularity < 1:
-        raise InputError(f"flare size and granularity must be positive, got {size}, "
-                         f"{granularity}")
+    placement = Placement.of(size, granularity)
     if timeout <= 0 or start_timeout <= 0:
         raise InputError("flare timeouts must be positive")
     if worker_kind not in WORKER_KINDS:
         raise InputError(f"flare worker_kind must be one of {', '.join(WORKER_KINDS)}, "
                          f"got {worker_kind!r}")
     submit = _submitter(executor)
-    placement = Placement(size, min(granularity, size))
     flare_id = uuid.uuid4().hex[:8]
     rendezvous = _rendezvous(transport, flare_id, placement.packs, host, start_timeout)
     future = FlareFuture(flare_id, placement, t0)

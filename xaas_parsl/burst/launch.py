@@ -66,13 +66,10 @@ def flare_step(site: str | Path | SiteFacts, *, size: int, granularity: int, fun
     ``nodes`` spreads the packs evenly over that many nodes (at most one pack per node more
     on the first ones); without it packs fill each node's cores first."""
     facts = site if isinstance(site, SiteFacts) else load_site(site)
-    if size < 1 or granularity < 1:
-        raise InputError(f"flare size and granularity must be positive, got {size}, "
-                         f"{granularity}")
     if ":" not in function:
         raise InputError(f"function {function!r} must be given as module:function")
     node = facts.node_type(node_type)
-    placement = Placement(size, min(size, granularity))
+    placement = Placement.of(size, granularity)
     cores = node.cores or 1
     threads = min(placement.granularity, cores)
     per_node = max(1, cores // placement.granularity)
@@ -138,7 +135,7 @@ def collect_step(out_dir: str | Path, flare_id: str, size: int, granularity: int
                  secret: bytes) -> tuple[list[Any], FlareTiming]:
     """Results in rank order and timing of a flare launched as a step, read from the packs'
     sealed results in ``out_dir``; a missing pack or a failed worker is a ``FlareError``."""
-    placement = Placement(size, min(size, granularity))
+    placement = Placement.of(size, granularity)
     values: list[Any] = [None] * size
     timing = FlareTiming(t0=t0, starts=[0.0] * size, ends=[0.0] * size)
     for pack in range(placement.packs):

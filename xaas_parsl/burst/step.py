@@ -179,10 +179,7 @@ def run_step(site: str | Path | SiteFacts, *, size: int, granularity: int, funct
     ``out_dir`` a directory every node sees (default: a fresh one under the current
     directory, removed afterwards). Raises ``FlareError`` naming the failing rank(s)."""
     bind = host or routable_address()
-    if size < 1 or granularity < 1:
-        raise InputError(f"flare size and granularity must be positive, got {size}, "
-                         f"{granularity}")
-    placement = Placement(size, min(size, granularity))
+    placement = Placement.of(size, granularity)
     failures: list[FlareError] = []
     failed = threading.Event()
 

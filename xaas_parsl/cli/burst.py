@@ -52,9 +52,7 @@ def run_cmd(app: str, size: int, granularity: int, timeout: float, transport: st
     from xaas_parsl.burst.context import Placement
     from xaas_parsl.burst.files import local_pack_pool
 
-    if size < 1 or granularity < 1:
-        raise InputError(f"size and granularity must be positive, got {size}, {granularity}")
-    packs = Placement(size, min(size, granularity)).packs
+    packs = Placement.of(size, granularity).packs
     fns: dict[str, Callable[..., Any]] = {
         "sort": sort.terasort, "pagerank": pagerank.pagerank, "noop": _noop}
     with local_pack_pool(packs) as pool:

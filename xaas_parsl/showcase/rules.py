@@ -25,7 +25,7 @@ def cpu_resources(rules: Any, step: str) -> dict[str, int | str]:
 
 def flare_resources(rules: Any, cfg: ShowcaseConfig) -> dict[str, int | str]:
     """Snakemake resources of the flare node on ``rules.site`` (an ``XaasRules``)."""
-    placement = Placement(cfg.flare_size, min(cfg.flare_granularity, cfg.flare_size))
+    placement = Placement.of(cfg.flare_size, cfg.flare_granularity)
     res = cpu_resources(rules, "tests")
     cores = rules.node.cores or 0
     per_node = max(1, cores // placement.granularity) if cores else placement.packs

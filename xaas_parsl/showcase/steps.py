@@ -169,7 +169,7 @@ def flare(deploy_file: str | Path, cfg: ShowcaseConfig, out: str | Path,
 
     started = time.time()
     prefix = load_json(Path(deploy_file))["deployments"]["chosen"]["prefix"]
-    placement = Placement(cfg.flare_size, min(cfg.flare_granularity, cfg.flare_size))
+    placement = Placement.of(cfg.flare_size, cfg.flare_granularity)
     args = (prefix, cfg.flare_grid, cfg.flare_steps)
     if executor is None:
         with ProcessPoolExecutor(placement.packs,
