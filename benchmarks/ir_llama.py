@@ -162,9 +162,8 @@ def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], roun
     return runs
 
 
-def _median_ratio(runs: Runs, ir: str, native: str, rounds: Any) -> float:
-    """Median over cases of (median IR time / median native time) over ``rounds``."""
-    cases = sorted(set.intersection(*(set(x) for v in runs.values() for x in v)))
+def _median_ratio(runs: Runs, ir: str, native: str, cases: list[str], rounds: Any) -> float:
+    """Median over ``cases`` of (median IR time / median native time) over ``rounds``."""
     return float(statistics.median(statistics.median(runs[ir][r][c][0] for r in rounds)
                                    / statistics.median(runs[native][r][c][0] for r in rounds)
                                    for c in cases))
@@ -190,7 +189,7 @@ def perf_summary(runs: Runs, ir: str, native: str) -> dict[str, Any]:
     ratio = statistics.median(c["ir_over_native_time"] for c in per_case.values())
     rounds = min(len(runs[ir]), len(runs[native]))
     low, high = (bootstrap((list(range(rounds)),),
-                           lambda idx: _median_ratio(runs, ir, native, idx.astype(int)),
+                           lambda idx: _median_ratio(runs, ir, native, cases, idx.astype(int)),
                            vectorized=False, n_resamples=2000, method="percentile",
                            random_state=0).confidence_interval
                  if rounds > 2 else (float("nan"), float("nan")))
