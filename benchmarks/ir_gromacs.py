@@ -55,7 +55,15 @@ from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.build import plan_only
 from xaas_parsl.ir.bundle import literal_irs
 from xaas_parsl.ir.tools import CLANG, CLANGXX
-from xaas_parsl.resumable import State, Stopped, console, stop_on_sigterm, work_dir
+from xaas_parsl.resumable import (
+    State,
+    Stopped,
+    console,
+    interleaved,
+    pinned,
+    stop_on_sigterm,
+    work_dir,
+)
 from xaas_parsl.sources import component_archive, fetch
 
 RESULTS = Path(__file__).parent / "results"
@@ -151,26 +159,8 @@ def ns_per_day(archive: Path, installs: dict[str, Path], work: Path, rounds: int
         "-maxwarn", "10", cwd=system)
     runs: dict[str, list[float]] = {k: [] for k in installs}
     labels = list(installs)
-    before = os.sched_getaffinity(0)
-    if pin is not None:
-        os.sched_setaffinity(0, {pin})
-    try:
-        _mdrun_rounds(installs, labels, runs, rounds, nsteps, system)
-    finally:
-        os.sched_setaffinity(0, before)
-    levels = [n.removeprefix("ir-") for n in labels if n.startswith("ir-")]
-    ratio = {lv: round(statistics.median(runs[f"ir-{lv}"])
-                       / statistics.median(runs[f"native-{lv}"]), 4)
-             for lv in levels if f"native-{lv}" in runs}
-    return {"runs": runs, "median": {k: statistics.median(v) for k, v in runs.items()},
-            "ir_over_native_ns_per_day": ratio, "pinned_cpu": pin}
-
-
-def _mdrun_rounds(installs: dict[str, Path], labels: list[str], runs: dict[str, list[float]],
-                  rounds: int, nsteps: int, system: Path) -> None:
-    """``rounds`` interleaved rounds (order alternating) of ``mdrun`` for every label."""
-    for r in range(rounds):
-        for label in labels if r % 2 == 0 else labels[::-1]:
+    with pinned(pin):
+        for r, label in interleaved(labels, rounds):
             console.print(f"mdrun round {r + 1}/{rounds}: {label}")
             gmx(installs[label], "mdrun", "-s", "bench.tpr", "-nt", "1", "-ntomp", "1",
                 "-nsteps", str(nsteps), "-resethway", "-noconfout", "-g", f"{label}.log",
@@ -179,6 +169,12 @@ def _mdrun_rounds(installs: dict[str, Path], labels: list[str], runs: dict[str, 
             if m is None:
                 raise RuntimeError(f"{label}: no Performance line in md.log")
             runs[label].append(float(m.group(1)))
+    levels = [n.removeprefix("ir-") for n in labels if n.startswith("ir-")]
+    ratio = {lv: round(statistics.median(runs[f"ir-{lv}"])
+                       / statistics.median(runs[f"native-{lv}"]), 4)
+             for lv in levels if f"native-{lv}" in runs}
+    return {"runs": runs, "median": {k: statistics.median(v) for k, v in runs.items()},
+            "ir_over_native_ns_per_day": ratio, "pinned_cpu": pin}
 
 
 def tool_versions() -> dict[str, str]:

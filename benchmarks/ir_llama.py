@@ -56,7 +56,7 @@ from xaas_parsl.fileio import load_json, write_json
 from xaas_parsl.ir import build_bundle, deploy
 from xaas_parsl.ir.bundle import literal_irs, read_units
 from xaas_parsl.ir.parity import differing_objects, identical_files
-from xaas_parsl.resumable import State
+from xaas_parsl.resumable import State, interleaved, pinned
 
 RESULTS = Path(__file__).parent / "results"
 APP = BUNDLED_APPS / "llama.cpp" / "ir-cpu.yaml"
@@ -148,16 +148,10 @@ def measure_perf(cache: Path, installs: dict[str, Path], labels: list[str], roun
         return {k: [{c: (v[0], v[1]) for c, v in run.items()} for run in runs]
                 for k, runs in cached["runs"].items()}
     runs: Runs = {k: [] for k in labels}
-    before = os.sched_getaffinity(0)
-    if pin is not None:
-        os.sched_setaffinity(0, {pin})  # inherited by the perf processes
-    try:
-        for r in range(rounds):
-            for label in (labels if r % 2 == 0 else labels[::-1]):
-                console.print(f"perf round {r + 1}/{rounds}: {label}")
-                runs[label].append(run_perf(installs[label] / "bin" / "test-backend-ops", filt))
-    finally:
-        os.sched_setaffinity(0, before)
+    with pinned(pin):
+        for r, label in interleaved(labels, rounds):
+            console.print(f"perf round {r + 1}/{rounds}: {label}")
+            runs[label].append(run_perf(installs[label] / "bin" / "test-backend-ops", filt))
     write_json(cache, {"key": key, "runs": runs})
     return runs
 

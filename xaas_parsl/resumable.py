@@ -1,4 +1,5 @@
-"""Long measurements that resume: finished steps kept in a JSON state file, SIGTERM-safe stop.
+"""Long measurements that resume: finished steps kept in a JSON state file, SIGTERM-safe stop;
+and the two rules every timed comparison here follows (interleaved rounds, a pinned CPU).
 
 Why: the IR benchmarks (llama.cpp, GROMACS) need hours of a shared 2-core machine, more than
 one working session. Each step's result is written (atomically) as soon as it finishes, so a
@@ -8,11 +9,12 @@ indexes, the preprocessing cache, ninja's own log), so an interrupted step resum
 
 from __future__ import annotations
 
+import contextlib
 import os
 import resource
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -33,6 +35,28 @@ def work_dir(name: str) -> Path:
     """``$XDG_CACHE_HOME/xaas-parsl/<name>`` (``~/.cache/...``): survives sessions, unlike
     ``/tmp`` on machines that clean it."""
     return default_cache_dir() / name
+
+
+@contextlib.contextmanager
+def pinned(cpu: int | None) -> Iterator[None]:
+    """Run the block (and the processes it starts: affinity is inherited) on ``cpu`` only,
+    then restore the affinity; ``None`` pins nothing. Timed single-threaded runs then do not
+    migrate between cores in the middle of a measurement."""
+    before = os.sched_getaffinity(0)
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def interleaved(labels: list[str], rounds: int) -> Iterator[tuple[int, str]]:
+    """``(round, label)`` for timing labels against each other: every round runs each label
+    once, the order alternating between rounds, so a drift of the machine favours none."""
+    for r in range(rounds):
+        for label in labels if r % 2 == 0 else labels[::-1]:
+            yield r, label
 
 
 def cpu_seconds() -> float:

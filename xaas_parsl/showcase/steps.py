@@ -19,6 +19,7 @@ from typing import Any
 
 from xaas_parsl.errors import InputError, ToolError
 from xaas_parsl.fileio import load_json, write_json
+from xaas_parsl.resumable import interleaved
 from xaas_parsl.showcase.config import ShowcaseConfig
 
 TIME_RE = re.compile(r"time\s*:\s*([0-9.eE+-]+) s")
@@ -138,9 +139,8 @@ def measure(deploy_file: str | Path, cfg: ShowcaseConfig, out: str | Path) -> di
     deps = load_json(Path(deploy_file))["deployments"]
     roles = ["chosen", "portable"]
     times: dict[str, list[float]] = {r: [] for r in roles}
-    for index in range(cfg.rounds):
-        for role in roles if index % 2 == 0 else roles[::-1]:
-            times[role].append(kernel_seconds(deps[role]["prefix"], cfg.grid, cfg.steps))
+    for _, role in interleaved(roles, cfg.rounds):
+        times[role].append(kernel_seconds(deps[role]["prefix"], cfg.grid, cfg.steps))
     record = {"step": "measure", "n": cfg.grid, "steps": cfg.steps, "threads": 1,
               "configurations": {r: deps[r]["config"] for r in roles}, "kernel_seconds": times}
     write_json(Path(out), _stamp(record, started))
