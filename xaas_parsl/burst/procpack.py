@@ -79,7 +79,10 @@ class _Link:
 
     def frame(self, data: bytes) -> None:
         with self._lock:
-            self._conn.send_bytes(data)
+            try:
+                self._conn.send_bytes(data)
+            except OSError:  # the pack process is gone: as in _drain, end without a word
+                os._exit(70)
 
     def put(self, dst: int, src: int, tag: Hashable, obj: Any) -> None:
         self.frame(b"M" + _DST.pack(dst) + pickle.dumps((dst, src, tag, obj), protocol=_PROTO))
